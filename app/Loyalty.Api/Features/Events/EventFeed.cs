@@ -1,0 +1,47 @@
+using System.Data;
+using Dapper;
+using MySqlConnector;
+
+namespace Loyalty.Api.Features.Events;
+
+/// <summary>
+/// Gives committed events their feed positions. Writers insert events without one, so the write path
+/// shares no counter; positions are handed out afterwards, under the bank's feed row lock, to events
+/// that have committed, in insertion order. A position is assigned once and later ones are always
+/// larger, so a poller that has read up to N never finds an event below N later: an event that commits
+/// late simply gets a later position.
+/// </summary>
+public static class EventFeed
+{
+    private const int MaxPerPass = 5000;
+
+    public static async Task SequenceAsync(MySqlConnection connection, string bankCode, CancellationToken cancellationToken)
+    {
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                EventsSql.HasUnsequenced, new { BankCode = bankCode }, cancellationToken: cancellationToken)))
+        {
+            return;
+        }
+
+        // READ COMMITTED: the scan sees only committed events and takes no gap locks, so writers never wait.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            EventsSql.CreateFeedPosition, new { BankCode = bankCode }, transaction, cancellationToken: cancellationToken));
+        var position = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            EventsSql.LockFeedPosition, new { BankCode = bankCode }, transaction, cancellationToken: cancellationToken));
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+            EventsSql.Unsequenced, new { BankCode = bankCode, Limit = MaxPerPass }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(EventsSql.AssignPosition,
+            ids.Select((id, i) => new { Id = id, Position = position + i + 1 }), transaction,
+            cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(EventsSql.SaveFeedPosition,
+            new { BankCode = bankCode, Position = position + ids.Count }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

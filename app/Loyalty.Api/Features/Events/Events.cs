@@ -1,0 +1,45 @@
+using Loyalty.Api.Features.Transactions;
+
+namespace Loyalty.Api.Features.Events;
+
+/// <summary>A notification of DOMAIN.md §7, as the polling feed and the bank's queue carry it.</summary>
+public sealed record EventView(
+    string EventId,
+    string Type,
+    int Sequence,
+    string TransactionId,
+    string BankCode,
+    string BankReference,
+    string ProgrammeCode,
+    long Amount,
+    string? PreviousStatus,
+    string NewStatus,
+    Outcome? Outcome,
+    DateTime OccurredAt);
+
+/// <summary>A page of the feed; poll again with <c>after=nextCursor</c>.</summary>
+public sealed record EventPage(IReadOnlyList<EventView> Events, string NextCursor);
+
+public sealed record EventRow(
+    long Id,
+    string EventId,
+    long FeedPosition,
+    int Sequence,
+    string TransactionId,
+    string BankCode,
+    string BankReference,
+    string ProgrammeCode,
+    long Amount,
+    string? PreviousStatus,
+    string NewStatus,
+    string? OutcomeCode,
+    string? OutcomeProgrammeCode,
+    string? OutcomeReason,
+    DateTime OccurredAt)
+{
+    public const string StatusChanged = "transaction.status_changed";
+
+    public EventView ToView() => new(
+        EventId, StatusChanged, Sequence, TransactionId, BankCode, BankReference, ProgrammeCode, Amount,
+        PreviousStatus, NewStatus, Outcome.From(OutcomeCode, OutcomeProgrammeCode, OutcomeReason), OccurredAt);
+}

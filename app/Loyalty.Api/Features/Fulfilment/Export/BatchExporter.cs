@@ -1,0 +1,300 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Dapper;
+using Loyalty.Api.Domain;
+using Loyalty.Api.Features.Events;
+using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Infrastructure.Database;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Loyalty.Api.Features.Fulfilment.Export;
+
+public enum ExportOutcome
+{
+    /// <summary>A file was written and its rows are submitted.</summary>
+    Exported,
+
+    /// <summary>Nothing was pending before the cutoff: no file, no sequence consumed.</summary>
+    Empty,
+
+    /// <summary>The scheduled cutoff was already exported.</summary>
+    NotDue,
+
+    /// <summary>Another instance holds this programme's export lock.</summary>
+    Busy,
+}
+
+/// <summary>Where an export's time went: claiming the rows, writing and uploading the file, marking them submitted.</summary>
+public sealed record ExportTimings(TimeSpan Claim, TimeSpan File, TimeSpan Submit);
+
+/// <param name="Resumed">The batch was claimed by an earlier run that did not finish; this run sent it.</param>
+public sealed record ExportResult(
+    string ProgrammeCode, ExportOutcome Outcome, int Rows, long AmountSum, string? FileName, ExportTimings? Timings = null, bool Resumed = false)
+{
+    /// <summary>The operator's one line: programme, rows, amount sum, file.</summary>
+    public override string ToString() => Outcome switch
+    {
+        ExportOutcome.Exported => $"{ProgrammeCode}: {Rows} rows, amount {AmountSum}, {FileName}{(Resumed ? " (an interrupted batch, finished)" : "")}",
+        ExportOutcome.Empty => $"{ProgrammeCode}: 0 rows, nothing sent",
+        ExportOutcome.NotDue => $"{ProgrammeCode}: already exported for its last cutoff",
+        _ => $"{ProgrammeCode}: another instance is exporting",
+    };
+}
+
+/// <summary>
+/// Builds a programme's accrual file and hands it to S3, exactly once per batch across a fleet:
+/// 1. under the programme's session lock, claim the pending rows into a new batch with the next sequence
+///    (one transaction; nothing claimed = nothing consumed);
+/// 2. stream the rows into the file and upload it to outbound/{CODE}/;
+/// 3. mark the batch and its transactions submitted, with their events (one transaction).
+/// A crash between 1 and 3 leaves a 'claimed' batch, which the next run finishes with the same sequence and
+/// rows; the file is a pure function of them, so a re-upload writes the same bytes under the same key.
+/// </summary>
+public sealed partial class BatchExporter(
+    MySqlDataSource database,
+    IAmazonS3 s3,
+    CatalogueStore catalogue,
+    IOptions<FulfilmentOptions> options,
+    TimeProvider time,
+    ILogger<BatchExporter> logger)
+{
+    private const int MarkChunk = 1000;
+
+    // Claiming or submitting a day's batch touches every one of its rows: a million take minutes, not the
+    // driver's default 30 s. Still bounded, so a stuck statement ends and the next run resumes the batch.
+    private const int BulkTimeoutSeconds = 1800;
+
+    /// <summary>Every programme whose daily cutoff has passed since its last export.</summary>
+    public async Task<IReadOnlyList<ExportResult>> ExportDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var results = new List<ExportResult>();
+        foreach (var programme in catalogue.Current.Programmes.Values.OrderBy(p => p.Code, StringComparer.Ordinal))
+        {
+            results.AddRange(await ExportAsync(programme, LastCutoff(now, programme.CutoffUtc), scheduled: true, cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>On demand: everything pending for the programme up to now (one file, or more if one cannot hold it).</summary>
+    public Task<IReadOnlyList<ExportResult>> ExportNowAsync(string programmeCode, CancellationToken cancellationToken) =>
+        catalogue.Current.Programmes.TryGetValue(programmeCode, out var programme)
+            ? ExportAsync(programme, time.GetUtcNow().TruncateToMicroseconds(), scheduled: false, cancellationToken)
+            : throw new ArgumentException($"Unknown programme '{programmeCode}'.", nameof(programmeCode));
+
+    /// <summary>The latest cutoff instant at or before <paramref name="now"/> (DOMAIN.md §9.9: at the instant belongs to the next batch).</summary>
+    public static DateTimeOffset LastCutoff(DateTimeOffset now, TimeOnly cutoffUtc)
+    {
+        var today = new DateTimeOffset(DateOnly.FromDateTime(now.UtcDateTime).ToDateTime(cutoffUtc), TimeSpan.Zero);
+        return today <= now ? today : today.AddDays(-1);
+    }
+
+    private async Task<IReadOnlyList<ExportResult>> ExportAsync(Programme programme, DateTimeOffset cutoff, bool scheduled, CancellationToken cancellationToken)
+    {
+        var results = new List<ExportResult>();
+        var maxRows = Math.Min(PartnerFileSpecs.Get(programme.Code).MaxRowsPerFile, options.Value.MaxRowsPerFile ?? int.MaxValue);
+        while (true)
+        {
+            var result = await ExportOneAsync(programme, cutoff, scheduled, maxRows, cancellationToken);
+            results.Add(result);
+            // A full file, or one an earlier run left unfinished, may leave rows of this cutoff behind.
+            if (result.Outcome != ExportOutcome.Exported || (result.Rows < maxRows && !result.Resumed))
+            {
+                return results;
+            }
+
+            scheduled = false;
+        }
+    }
+
+    private async Task<ExportResult> ExportOneAsync(Programme programme, DateTimeOffset cutoff, bool scheduled, int maxRows, CancellationToken cancellationToken)
+    {
+        var code = programme.Code;
+        await using var lockConnection = await database.OpenConnectionAsync(cancellationToken);
+        await using var held = await SessionLock.TryAcquireAsync(lockConnection, $"loyalty-export-{code}", cancellationToken);
+        if (held is null)
+        {
+            return new ExportResult(code, ExportOutcome.Busy, 0, 0, null);
+        }
+
+        var claimTime = TimeSpan.Zero;
+        var batch = await lockConnection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition(ExportSql.OpenBatch,
+            new { ProgrammeCode = code }, cancellationToken: cancellationToken));
+        var resumed = batch is not null;
+        if (batch is not null)
+        {
+            LogResuming(code, batch.FileSequence);
+        }
+        else
+        {
+            var claimStarted = time.GetTimestamp();
+            var claim = await ClaimAsync(programme, cutoff, scheduled, maxRows, cancellationToken);
+            claimTime = time.GetElapsedTime(claimStarted);
+            if (claim.Batch is null)
+            {
+                return new ExportResult(code, claim.Outcome, 0, 0, null);
+            }
+
+            batch = claim.Batch;
+        }
+
+        var fileStarted = time.GetTimestamp();
+        var sha256 = await UploadAsync(programme, batch, cancellationToken);
+        var fileTime = time.GetElapsedTime(fileStarted);
+        await MarkSubmittedAsync(programme, batch, sha256, cancellationToken);
+        var timings = new ExportTimings(claimTime, fileTime, time.GetElapsedTime(fileStarted) - fileTime);
+        LogExported(code, batch.FileSequence, batch.RowCount, batch.AmountSum, batch.FileName,
+            (long)timings.Claim.TotalMilliseconds, (long)timings.File.TotalMilliseconds, (long)timings.Submit.TotalMilliseconds);
+        return new ExportResult(code, ExportOutcome.Exported, batch.RowCount, batch.AmountSum, batch.FileName, timings, resumed);
+    }
+
+    private async Task<(BatchRow? Batch, ExportOutcome Outcome)> ClaimAsync(
+        Programme programme, DateTimeOffset cutoff, bool scheduled, int maxRows, CancellationToken cancellationToken)
+    {
+        var code = programme.Code;
+        var spec = PartnerFileSpecs.Get(code);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var counter = await connection.QuerySingleAsync<CounterRow>(new CommandDefinition(ExportSql.LockCounter,
+            new { ProgrammeCode = code }, transaction, cancellationToken: cancellationToken));
+        if (scheduled && counter.LastCutoffAt is { } last && last >= cutoff.UtcDateTime)
+        {
+            return (null, ExportOutcome.NotDue);
+        }
+
+        var sequence = counter.LastSequence + 1;
+        var fileName = spec.AccrualFileName(sequence, DateOnly.FromDateTime(cutoff.UtcDateTime));
+        var now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime;
+        var batchId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ExportSql.CreateBatch, new
+        {
+            ProgrammeCode = code,
+            FileSequence = sequence,
+            CutoffAt = cutoff.UtcDateTime,
+            FileName = fileName,
+            Now = now,
+        }, transaction, cancellationToken: cancellationToken));
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
+            new { BatchId = batchId, ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime, MaxRows = maxRows }, transaction,
+            BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        if (claimed == 0)
+        {
+            // Drop the empty batch (its sequence was never used) but remember the cutoff as done.
+            await transaction.RollbackAsync(cancellationToken);
+            if (scheduled)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(ExportSql.SaveCutoff,
+                    new { ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime }, cancellationToken: cancellationToken));
+            }
+
+            return (null, ExportOutcome.Empty);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(ExportSql.NumberRows,
+            new { BatchId = batchId, FileSequence = sequence, ProgrammeCode = code }, transaction,
+            BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        if (scheduled)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(ExportSql.SaveCutoff,
+                new { ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime }, transaction, cancellationToken: cancellationToken));
+        }
+
+        var batch = await connection.QuerySingleAsync<BatchRow>(new CommandDefinition(ExportSql.OpenBatch,
+            new { ProgrammeCode = code }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (batch, ExportOutcome.Exported);
+    }
+
+    /// <summary>
+    /// Writes the file to a private temporary file (memory stays flat however big the batch), then uploads it.
+    /// Returns the file's SHA-256.
+    /// </summary>
+    private async Task<byte[]> UploadAsync(Programme programme, BatchRow batch, CancellationToken cancellationToken)
+    {
+        var spec = PartnerFileSpecs.Get(programme.Code);
+        var path = Path.Combine(Path.GetTempPath(), $"loyalty-{Guid.NewGuid():N}.tmp");
+        var fileOptions = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Member names and ids: readable by this service's user only.
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var file = new FileStream(path, fileOptions);
+        var header = new AccrualBatch(programme.Code, batch.FileSequence, new DateTimeOffset(batch.CutoffAt, TimeSpan.Zero));
+        await spec.Format.WriteAccrualsAsync(file, header, LinesAsync(batch.Id, cancellationToken), cancellationToken);
+
+        file.Position = 0;
+        var sha256 = await SHA256.HashDataAsync(file, cancellationToken);
+        file.Position = 0;
+        await s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = options.Value.Bucket,
+            Key = $"outbound/{programme.Code}/{batch.FileName}",
+            InputStream = file,
+            AutoCloseStream = false,
+            ContentType = "application/octet-stream",
+        }, cancellationToken);
+        return sha256;
+    }
+
+    private async IAsyncEnumerable<AccrualLine> LinesAsync(long batchId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await foreach (var row in connection.QueryUnbufferedAsync<LineRow>(ExportSql.Lines, new { BatchId = batchId }, commandTimeout: BulkTimeoutSeconds)
+                           .WithCancellation(cancellationToken))
+        {
+            yield return new AccrualLine(row.RowSequence, row.TransactionId, row.MemberId, row.GivenName, row.Surname,
+                row.Amount, DateOnly.FromDateTime(row.RequestedAt), row.BankCode);
+        }
+    }
+
+    private async Task MarkSubmittedAsync(Programme programme, BatchRow batch, byte[] sha256, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().TruncateToMicroseconds();
+        var expectedBy = BusinessDays.After(DateOnly.FromDateTime(now.UtcDateTime), programme.PromiseDays);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(ExportSql.MarkSubmitted,
+            new { BatchId = batch.Id, Now = now.UtcDateTime, ExpectedBy = expectedBy.ToDateTime(TimeOnly.MinValue) },
+            transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        for (var after = 0; ; after += MarkChunk)
+        {
+            var ids = (await connection.QueryAsync<string>(new CommandDefinition(ExportSql.RowIds,
+                new { BatchId = batch.Id, After = after, Limit = MarkChunk }, transaction,
+                cancellationToken: cancellationToken))).AsList();
+            await StatusEvents.AppendAsync(transaction, ids, TransactionStatus.Pending, now, cancellationToken);
+            if (ids.Count < MarkChunk)
+            {
+                break;
+            }
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(ExportSql.CloseBatch,
+            new { BatchId = batch.Id, Now = now.UtcDateTime, Sha256 = sha256 }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Finishing {ProgrammeCode} batch {FileSequence}, claimed by an earlier run that did not complete")]
+    private partial void LogResuming(string programmeCode, int fileSequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Exported {ProgrammeCode} batch {FileSequence}: {Rows} rows, amount {AmountSum}, {FileName} (claim {ClaimMs} ms, file {FileMs} ms, submit {SubmitMs} ms)")]
+    private partial void LogExported(string programmeCode, int fileSequence, int rows, long amountSum, string fileName, long claimMs, long fileMs, long submitMs);
+
+    private sealed record CounterRow(int LastSequence, DateTime? LastCutoffAt);
+
+    private sealed record LineRow(int RowSequence, string TransactionId, string MemberId, string? GivenName,
+        string? Surname, long Amount, DateTime RequestedAt, string BankCode);
+}
+
+public sealed record BatchRow(long Id, string ProgrammeCode, int FileSequence, DateTime CutoffAt, string FileName, int RowCount, long AmountSum);

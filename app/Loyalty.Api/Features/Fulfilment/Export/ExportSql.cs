@@ -1,0 +1,77 @@
+namespace Loyalty.Api.Features.Fulfilment.Export;
+
+public static class ExportSql
+{
+    /// <summary>A batch whose rows were claimed but whose file was never confirmed: finished before anything new.</summary>
+    public const string OpenBatch = """
+        SELECT id AS Id, programme_code AS ProgrammeCode, file_sequence AS FileSequence, cutoff_at AS CutoffAt,
+               file_name AS FileName, row_count AS RowCount, amount_sum AS AmountSum
+        FROM batches WHERE programme_code = @ProgrammeCode AND status = 'claimed'
+        """;
+
+    public const string LockCounter = """
+        INSERT IGNORE INTO programme_exports (programme_code) VALUES (@ProgrammeCode);
+        SELECT last_sequence AS LastSequence, last_cutoff_at AS LastCutoffAt
+        FROM programme_exports WHERE programme_code = @ProgrammeCode FOR UPDATE;
+        """;
+
+    public const string CreateBatch = """
+        INSERT INTO batches (programme_code, file_sequence, cutoff_at, file_name, status, row_count, amount_sum, created_at)
+        VALUES (@ProgrammeCode, @FileSequence, @CutoffAt, @FileName, 'claimed', 0, 0, @Now);
+        SELECT LAST_INSERT_ID();
+        """;
+
+    /// <summary>
+    /// The claim: pending, unclaimed rows created before the cutoff, oldest first, as many as one file holds.
+    /// Cancel conditions on the same columns, so a row is either claimed here or cancelled there, never both.
+    /// </summary>
+    public const string Claim = """
+        UPDATE transactions SET batch_id = @BatchId
+        WHERE programme_code = @ProgrammeCode AND status = 'pending' AND batch_id IS NULL AND created_at < @CutoffAt
+        ORDER BY created_at, id
+        LIMIT @MaxRows
+        """;
+
+    /// <summary>Row order of DOMAIN.md §1: created time, then id.</summary>
+    public const string NumberRows = """
+        INSERT INTO batch_rows (batch_id, row_sequence, transaction_id)
+        SELECT @BatchId, ROW_NUMBER() OVER (ORDER BY created_at, id), id FROM transactions WHERE batch_id = @BatchId;
+        UPDATE batches b
+        JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions WHERE batch_id = @BatchId) s
+        SET b.row_count = s.n, b.amount_sum = s.total
+        WHERE b.id = @BatchId;
+        UPDATE programme_exports SET last_sequence = @FileSequence WHERE programme_code = @ProgrammeCode;
+        """;
+
+    /// <summary>An upsert: after an empty claim was rolled back, the programme's row may not exist yet.</summary>
+    public const string SaveCutoff = """
+        INSERT INTO programme_exports (programme_code, last_cutoff_at) VALUES (@ProgrammeCode, @CutoffAt)
+        ON DUPLICATE KEY UPDATE last_cutoff_at = GREATEST(COALESCE(last_cutoff_at, VALUES(last_cutoff_at)), VALUES(last_cutoff_at))
+        """;
+
+    /// <summary>The file's rows, streamed in row order.</summary>
+    public const string Lines = """
+        SELECT r.row_sequence AS RowSequence, t.id AS TransactionId, t.member_id AS MemberId, t.given_name AS GivenName,
+               t.surname AS Surname, t.amount AS Amount, t.requested_at AS RequestedAt, t.bank_code AS BankCode
+        FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
+        WHERE r.batch_id = @BatchId
+        ORDER BY r.row_sequence
+        """;
+
+    public const string RowIds = """
+        SELECT transaction_id FROM batch_rows WHERE batch_id = @BatchId AND row_sequence > @After
+        ORDER BY row_sequence LIMIT @Limit
+        """;
+
+    public const string MarkSubmitted = """
+        UPDATE transactions
+        SET status = 'submitted', attempts = attempts + 1, event_sequence = event_sequence + 1, dispatched_at = @Now,
+            expected_by = @ExpectedBy, outcome_code = NULL, outcome_programme_code = NULL, outcome_reason = NULL,
+            updated_at = @Now
+        WHERE batch_id = @BatchId AND status = 'pending'
+        """;
+
+    public const string CloseBatch = """
+        UPDATE batches SET status = 'submitted', submitted_at = @Now, file_sha256 = @Sha256 WHERE id = @BatchId
+        """;
+}

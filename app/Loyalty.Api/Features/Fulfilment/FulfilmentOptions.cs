@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Loyalty.Api.Features.Fulfilment;
+
+/// <summary>
+/// Where partner files and notifications go. In a stage these are the CDK outputs; locally
+/// scripts/local-aws.sh prints them for the emulator. The AWS endpoint itself is the SDK's standard
+/// <c>AWS_ENDPOINT_URL</c> (unset in AWS).
+/// </summary>
+public sealed class FulfilmentOptions
+{
+    public const string Section = "Fulfilment";
+
+    /// <summary>The partner-files bucket: accrual files under outbound/{CODE}/, handbacks under inbound/{CODE}/.</summary>
+    public string? Bucket { get; set; }
+
+    /// <summary>The queue the bucket notifies of new inbound objects.</summary>
+    public string? IngestQueueUrl { get; set; }
+
+    /// <summary>Bank code → URL of that bank's FIFO notification queue.</summary>
+    public Dictionary<string, string> BankQueues { get; set; } = [];
+
+    /// <summary>Runs the scheduled export, ingest, publisher and sweep inside this API process.</summary>
+    public bool WorkerEnabled { get; set; } = true;
+
+    /// <summary>How often the worker checks cutoffs, lists inbound/ as a safety net, and sweeps expiries.</summary>
+    [Range(1, 3600)]
+    public int ScheduleSeconds { get; set; } = 30;
+
+    /// <summary>How often unpublished events are sent to the bank queues.</summary>
+    [Range(1, 3600)]
+    public int PublishSeconds { get; set; } = 2;
+
+    /// <summary>Calendar days after dispatch with no usable handback row before a transaction expires (DOMAIN.md §2).</summary>
+    [Range(1, 365)]
+    public int ExpiryDays { get; set; } = 10;
+
+    /// <summary>Dispatches allowed before PROGRAMME_ERROR becomes final (DOMAIN.md §6).</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Caps the rows of one accrual file below what the format allows (a programme's agreed file size);
+    /// a bigger batch goes out as several files of the same cutoff.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int? MaxRowsPerFile { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Bucket);
+}

@@ -1,0 +1,42 @@
+using Dapper;
+using Loyalty.Api.Features.Events;
+using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Infrastructure.Database;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Loyalty.Api.Features.Fulfilment.Ingest;
+
+/// <summary>
+/// Expires transactions submitted <see cref="FulfilmentOptions.ExpiryDays"/> calendar days ago that no
+/// handback row settled (DOMAIN.md §2). Idempotent, so every instance may run it on every schedule tick.
+/// </summary>
+public sealed class ExpirySweep(MySqlDataSource database, IOptions<FulfilmentOptions> options, TimeProvider time)
+{
+    private const int ChunkSize = 1000;
+
+    /// <summary>Returns how many transactions expired.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().TruncateToMicroseconds();
+        var threshold = now.AddDays(-options.Value.ExpiryDays).UtcDateTime;
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var expired = 0;
+        while (true)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var ids = (await connection.QueryAsync<string>(new CommandDefinition(IngestSql.Expirable,
+                new { Threshold = threshold, Limit = ChunkSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            if (ids.Count == 0)
+            {
+                return expired;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(IngestSql.Expire,
+                new { Ids = ids, Now = now.UtcDateTime }, transaction, cancellationToken: cancellationToken));
+            await StatusEvents.AppendAsync(transaction, ids, TransactionStatus.Submitted, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            expired += ids.Count;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace Loyalty.Api.Features.Fulfilment.Ingest;
+
+public static class IngestSql
+{
+    public const string Seen = "SELECT EXISTS (SELECT 1 FROM handback_files WHERE s3_key = @Key AND s3_etag = @ETag)";
+
+    /// <summary>The digest of the file already applied for this sequence, if any.</summary>
+    public const string AppliedDigest = """
+        SELECT file_sha256 FROM handback_files
+        WHERE programme_code = @ProgrammeCode AND file_sequence = @FileSequence AND outcome = 'applied'
+        """;
+
+    public const string Batch = """
+        SELECT id AS Id, status AS Status FROM batches WHERE programme_code = @ProgrammeCode AND file_sequence = @FileSequence
+        """;
+
+    /// <summary>The batch's rows and their transactions, locked: nothing else changes them while the file applies.</summary>
+    public const string BatchItems = """
+        SELECT r.row_sequence AS RowSequence, t.id AS TransactionId, t.member_id AS MemberId, t.amount AS Amount,
+               t.status AS Status, t.batch_id AS BatchId, t.attempts AS Attempts, t.outcome_code AS OutcomeCode,
+               t.outcome_programme_code AS OutcomeProgrammeCode
+        FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
+        WHERE r.batch_id = @BatchId
+        ORDER BY r.row_sequence
+        FOR UPDATE
+        """;
+
+    /// <summary>
+    /// Applies a chunk of decided rows (JSON array of {id, status, code, pcode, reason}); only rows still
+    /// submitted in this batch change. A row sent back to pending leaves the batch, for the next one to claim.
+    /// </summary>
+    public const string ApplyOutcomes = """
+        UPDATE transactions t
+        JOIN JSON_TABLE(@Rows, '$[*]' COLUMNS (
+               id CHAR(26) CHARACTER SET ascii PATH '$.id',
+               status VARCHAR(16) CHARACTER SET ascii PATH '$.status',
+               code VARCHAR(32) CHARACTER SET ascii PATH '$.code',
+               pcode VARCHAR(32) PATH '$.pcode',
+               reason VARCHAR(200) PATH '$.reason')) j ON t.id = j.id
+        SET t.status = j.status, t.outcome_code = j.code, t.outcome_programme_code = j.pcode,
+            t.outcome_reason = j.reason, t.event_sequence = t.event_sequence + 1, t.updated_at = @Now,
+            t.batch_id = IF(j.status = 'pending', NULL, t.batch_id)
+        WHERE t.status = 'submitted' AND t.batch_id = @BatchId
+        """;
+
+    public const string Record = """
+        INSERT INTO handback_files (programme_code, s3_key, s3_etag, file_sequence, file_sha256, outcome, batch_id,
+                                    row_count, applied_count, anomaly_count, error, report_key, processed_at)
+        VALUES (@ProgrammeCode, @Key, @ETag, @FileSequence, @Sha256, @Outcome, @BatchId,
+                @RowCount, @AppliedCount, @AnomalyCount, @Error, @ReportKey, @Now)
+        """;
+
+    /// <summary>Submitted long enough ago with no usable row (DOMAIN.md §2), oldest first.</summary>
+    public const string Expirable = """
+        SELECT id FROM transactions WHERE status = 'submitted' AND dispatched_at <= @Threshold
+        ORDER BY dispatched_at, id LIMIT @Limit FOR UPDATE SKIP LOCKED
+        """;
+
+    public const string Expire = """
+        UPDATE transactions
+        SET status = 'expired', outcome_code = 'EXPIRED', outcome_programme_code = NULL, outcome_reason = NULL,
+            event_sequence = event_sequence + 1, updated_at = @Now
+        WHERE id IN @Ids AND status = 'submitted'
+        """;
+}

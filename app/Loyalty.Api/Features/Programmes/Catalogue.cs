@@ -1,0 +1,111 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Loyalty.Api.Domain;
+using MySqlConnector;
+
+namespace Loyalty.Api.Features.Programmes;
+
+/// <summary>A pre-serialised catalogue response and its strong ETag.</summary>
+public sealed record CachedJson(byte[] Body, string ETag)
+{
+    public static CachedJson Of<T>(T value, JsonSerializerOptions json)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, json);
+        return new CachedJson(body, $"\"{Convert.ToBase64String(SHA256.HashData(body), 0, 18).Replace('+', '-').Replace('/', '_')}\"");
+    }
+}
+
+/// <summary>
+/// An immutable snapshot of programmes, banks and token clients. The catalogue changes only by migration,
+/// so it is read once at start and every catalogue response is served from bytes built here.
+/// </summary>
+public sealed class Catalogue
+{
+    private readonly FrozenDictionary<string, CachedJson> listByBank;
+    private readonly FrozenDictionary<(string Bank, string Programme), CachedJson> itemByBank;
+
+    public Catalogue(IEnumerable<Programme> programmes, IEnumerable<Bank> banks,
+        IReadOnlyDictionary<string, string> clientBanks, JsonSerializerOptions json)
+    {
+        Programmes = programmes.ToFrozenDictionary(p => p.Code, StringComparer.Ordinal);
+        Banks = banks.ToFrozenDictionary(b => b.Code, StringComparer.Ordinal);
+        ClientBanks = clientBanks.ToFrozenDictionary(StringComparer.Ordinal);
+
+        var lists = new Dictionary<string, CachedJson>(StringComparer.Ordinal);
+        var items = new Dictionary<(string, string), CachedJson>();
+        foreach (var bank in Banks.Values)
+        {
+            var offered = Programmes.Values
+                .Where(p => bank.ProgrammeCodes.Contains(p.Code))
+                .OrderBy(p => p.Code, StringComparer.Ordinal)
+                .Select(ProgrammeView.From)
+                .ToList();
+            lists[bank.Code] = CachedJson.Of(new ProgrammeList(offered), json);
+            foreach (var view in offered)
+            {
+                items[(bank.Code, view.Code)] = CachedJson.Of(view, json);
+            }
+        }
+
+        listByBank = lists.ToFrozenDictionary(StringComparer.Ordinal);
+        itemByBank = items.ToFrozenDictionary();
+    }
+
+    public FrozenDictionary<string, Programme> Programmes { get; }
+
+    public FrozenDictionary<string, Bank> Banks { get; }
+
+    public FrozenDictionary<string, string> ClientBanks { get; }
+
+    public CachedJson ListFor(string bank) => listByBank[bank];
+
+    public CachedJson? ItemFor(string bank, string programme) =>
+        itemByBank.TryGetValue((bank, programme), out var item) ? item : null;
+
+    /// <summary>The programme if it exists and this bank offers it.</summary>
+    public Programme? Offered(string bank, string programme) =>
+        Banks.TryGetValue(bank, out var b) && b.ProgrammeCodes.Contains(programme)
+            && Programmes.TryGetValue(programme, out var p) ? p : null;
+}
+
+/// <summary>Holds the current catalogue snapshot; loaded by <see cref="LoadAsync"/> before traffic is served.</summary>
+public sealed class CatalogueStore(MySqlDataSource dataSource, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    private Catalogue? current;
+
+    public Catalogue Current => Volatile.Read(ref current)
+        ?? throw new InvalidOperationException("The catalogue has not been loaded yet.");
+
+    public bool IsLoaded => Volatile.Read(ref current) is not null;
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ProgrammeRow>(new CommandDefinition(ProgrammesSql.Programmes, cancellationToken: cancellationToken));
+        var banks = await connection.QueryAsync<(string Code, string Name)>(new CommandDefinition(ProgrammesSql.Banks, cancellationToken: cancellationToken));
+        var offers = await connection.QueryAsync<(string BankCode, string ProgrammeCode)>(new CommandDefinition(ProgrammesSql.BankProgrammes, cancellationToken: cancellationToken));
+        var clients = await connection.QueryAsync<(string ClientId, string BankCode)>(new CommandDefinition(ProgrammesSql.BankClients, cancellationToken: cancellationToken));
+
+        var offersByBank = offers.ToLookup(o => o.BankCode, o => o.ProgrammeCode, StringComparer.Ordinal);
+        var catalogue = new Catalogue(
+            rows.Select(r => r.ToProgramme()),
+            banks.Select(b => new Bank(b.Code, b.Name, offersByBank[b.Code].ToFrozenSet(StringComparer.Ordinal))),
+            clients.ToDictionary(c => c.ClientId, c => c.BankCode, StringComparer.Ordinal),
+            json.Value.SerializerOptions);
+        Volatile.Write(ref current, catalogue);
+    }
+
+    private sealed record ProgrammeRow(
+        string Code, string Name, string Type, string Region, string Currency, string Description,
+        long MinAmount, long MaxAmount, long AmountMultiple, int PromiseDays, TimeSpan CutoffUtc,
+        string EnrolmentUrl, string NameRule, string MemberIdNormalisation, string MemberIdPattern,
+        string MemberIdCheck, string MemberIdHint, string FileKind, string FileEncoding)
+    {
+        public Programme ToProgramme() => new(
+            Code, Name, Type, Region, Currency, Description, MinAmount, MaxAmount, AmountMultiple, PromiseDays,
+            TimeOnly.FromTimeSpan(CutoffUtc), EnrolmentUrl, MemberIdHint, PersonNames.ParseRule(NameRule),
+            new MemberIdRule(MemberIdNormalisation, MemberIdPattern, MemberIdCheck), FileKind, FileEncoding);
+    }
+}

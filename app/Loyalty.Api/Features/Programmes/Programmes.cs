@@ -1,0 +1,68 @@
+using Loyalty.Api.Domain;
+
+namespace Loyalty.Api.Features.Programmes;
+
+/// <summary>A programme as the platform knows it: catalogue facts plus the rules it is validated by.</summary>
+public sealed record Programme(
+    string Code,
+    string Name,
+    string Type,
+    string Region,
+    string Currency,
+    string Description,
+    long MinAmount,
+    long MaxAmount,
+    long AmountMultiple,
+    int PromiseDays,
+    TimeOnly CutoffUtc,
+    string EnrolmentUrl,
+    string MemberIdHint,
+    NameRule NameRule,
+    MemberIdRule MemberIdRule,
+    string FileKind,
+    string FileEncoding)
+{
+    public bool Latin1NamesOnly => FileEncoding == "ISO-8859-1";
+}
+
+public sealed record Bank(string Code, string Name, IReadOnlySet<string> ProgrammeCodes);
+
+/// <summary>The catalogue entry shown on a bank's site.</summary>
+public sealed record ProgrammeView(
+    string Code,
+    string Name,
+    string Type,
+    string Region,
+    string Currency,
+    string Description,
+    AmountRules Amount,
+    Promise Promise,
+    string CutoffUtc,
+    string EnrolmentUrl,
+    MemberIdFormat MemberId,
+    NameFields NameFields)
+{
+    public static ProgrammeView From(Programme p) => new(
+        p.Code, p.Name, p.Type, p.Region, p.Currency, p.Description,
+        new AmountRules(p.MinAmount, p.MaxAmount, p.AmountMultiple),
+        new Promise(p.PromiseDays, $"Credited within {p.PromiseDays} business days"),
+        p.CutoffUtc.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+        p.EnrolmentUrl,
+        new MemberIdFormat(p.MemberIdHint),
+        new NameFields(
+            PersonNames.RequiresGivenName(p.NameRule) ? "required" : "optional",
+            PersonNames.RequiresSurname(p.NameRule) ? "required" : "optional"));
+}
+
+/// <summary>Inclusive bounds, and the step every amount must be a multiple of.</summary>
+public sealed record AmountRules(long Min, long Max, long MultipleOf);
+
+public sealed record Promise(int BusinessDays, string Text);
+
+/// <summary>A human hint of the member id format, for the bank's form.</summary>
+public sealed record MemberIdFormat(string Hint);
+
+/// <summary>Whether each name field must be sent (<c>required</c>) or may be (<c>optional</c>).</summary>
+public sealed record NameFields(string GivenName, string Surname);
+
+public sealed record ProgrammeList(IReadOnlyList<ProgrammeView> Programmes);

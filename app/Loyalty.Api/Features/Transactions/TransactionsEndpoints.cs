@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using Dapper;
+using Loyalty.Api.Features.Events;
+using Loyalty.Api.Infrastructure;
+using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Api.Infrastructure.Database;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MySqlConnector;
+
+namespace Loyalty.Api.Features.Transactions;
+
+public static class TransactionsEndpoints
+{
+    public static IEndpointRouteBuilder MapTransactions(this IEndpointRouteBuilder app)
+    {
+        var read = app.MapV1Group("/transactions", "Transactions", Scopes.TransactionsRead);
+        read.MapGet("/{transactionId}", GetTransactionAsync)
+            .WithName("GetTransaction")
+            .WithSummary("One of this bank's transactions")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        read.MapGet("/", FindTransactionAsync)
+            .WithName("FindTransaction")
+            .WithSummary("This bank's transaction for a bank reference")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var write = app.MapV1Group("/transactions", "Transactions", Scopes.AccrualsWrite);
+        write.MapPost("/{transactionId}/cancel", CancelTransactionAsync)
+            .WithName("CancelTransaction")
+            .WithSummary("Cancel a transaction that is still pending")
+            .WithDescription("Allowed only while pending; once a batch has claimed it the answer is 409. Cancelling a cancelled transaction again answers 200.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return app;
+    }
+
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
+        string transactionId, ClaimsPrincipal user, MySqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, transactionId, user.BankCode(), cancellationToken) is { } row
+            ? TypedResults.Ok(row.ToView())
+            : NotFound(transactionId);
+    }
+
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> FindTransactionAsync(
+        string? bankReference, ClaimsPrincipal user, MySqlDataSource database, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(bankReference))
+        {
+            return Problems.Malformed("Give the bankReference query parameter.", "bankReference");
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<TransactionRow>(new CommandDefinition(
+            TransactionsSql.ByReference, new { BankCode = user.BankCode(), BankReference = bankReference },
+            cancellationToken: cancellationToken));
+        return row is null
+            ? Problems.NotFound($"This bank has no transaction with bankReference '{bankReference}'.")
+            : TypedResults.Ok(row.ToView());
+    }
+
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CancelTransactionAsync(
+        string transactionId, ClaimsPrincipal user, MySqlDataSource database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var bank = user.BankCode();
+        var now = time.GetUtcNow().TruncateToMicroseconds();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var cancelled = await connection.ExecuteAsync(new CommandDefinition(TransactionsSql.Cancel,
+                new { TransactionId = transactionId, BankCode = bank, Now = now.UtcDateTime }, transaction,
+                cancellationToken: cancellationToken));
+            if (cancelled == 1)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(EventsSql.AppendStatusChanged, new
+                {
+                    EventId = Ulid.NewUlid(now).ToString(),
+                    TransactionId = transactionId,
+                    PreviousStatus = TransactionStatus.Pending,
+                }, transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+
+        // Whether this call cancelled it or not, the row now tells the outcome: cancelled, or why not.
+        return await FindAsync(connection, transactionId, bank, cancellationToken) switch
+        {
+            null => NotFound(transactionId),
+            { Status: TransactionStatus.Cancelled } row => TypedResults.Ok(row.ToView()),
+            var row => Problems.InvalidState(
+                $"Transaction {transactionId} is {row.Status}; only a pending transaction can be cancelled.", row.Status),
+        };
+    }
+
+    private static Task<TransactionRow?> FindAsync(MySqlConnection connection, string transactionId, string bank, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<TransactionRow>(new CommandDefinition(
+            TransactionsSql.ById, new { TransactionId = transactionId, BankCode = bank }, cancellationToken: cancellationToken));
+
+    private static ProblemHttpResult NotFound(string transactionId) =>
+        Problems.NotFound($"This bank has no transaction {transactionId}.");
+}

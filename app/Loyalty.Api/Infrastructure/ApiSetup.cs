@@ -1,0 +1,113 @@
+using Loyalty.Api.Features.Fulfilment;
+using Loyalty.Api.Features.Operations;
+using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Api.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Scalar.AspNetCore;
+
+namespace Loyalty.Api.Infrastructure;
+
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>The largest accrual is well under 1 KiB; anything far bigger is not a bank's request.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 16 * 1024;
+
+    public int MaxRequestHeadersBytes { get; set; } = 16 * 1024;
+
+    /// <summary>In-flight requests get this long to finish on SIGTERM; below the ALB's deregistration delay.</summary>
+    public int ShutdownSeconds { get; set; } = 25;
+}
+
+/// <summary>The API's service defaults (telemetry, errors, auth, limits, health) and its pipeline, in one place.</summary>
+public static class ApiSetup
+{
+    public static WebApplicationBuilder AddLoyaltyApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var limits = configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(json =>
+        {
+            json.IncludeScopes = true;
+            json.UseUtcTimestamp = true;
+            json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+        builder.Logging.Configure(logging => logging.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersBytes;
+        });
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(limits.ShutdownSeconds));
+
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<JsonOptions>(json => json.SerializerOptions.AllowDuplicateProperties = false);
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            var details = context.ProblemDetails;
+            var status = details.Status ?? context.HttpContext.Response.StatusCode;
+            if (details.Type is null || details.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+            {
+                details.Type = Problems.TypeFor(status);
+            }
+
+            details.Detail ??= status switch
+            {
+                StatusCodes.Status401Unauthorized => "Send a valid bearer access token: Authorization: Bearer <token>.",
+                StatusCodes.Status403Forbidden => "The token lacks the scope this endpoint needs, or its client is not a bank of this platform.",
+                StatusCodes.Status404NotFound => "There is no such resource.",
+                _ => null,
+            };
+            details.Instance ??= context.HttpContext.Request.Path;
+        });
+        services.AddExceptionHandler<ErrorHandler>();
+
+        services.AddLoyaltyDatabase(configuration);
+        services.AddLoyaltyAuth(configuration);
+        services.AddLoyaltyRateLimiting(configuration);
+        services.AddLoyaltyOpenApi();
+
+        services.AddOptions<InstanceOptions>().Bind(configuration.GetSection(InstanceOptions.Section));
+        services.AddSingleton<InstanceIdentity>();
+        services.AddSingleton<CatalogueStore>();
+        services.AddHostedService<StartupTasks>();
+        // After StartupTasks: hosted services start in order, so the worker never sees an unloaded catalogue.
+        services.AddLoyaltyFulfilment(configuration, withWorker: true);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication UseLoyaltyApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", scalar => scalar
+            .WithTitle("Loyalty API")
+            .WithOpenApiRoutePattern($"/openapi/{OpenApiSetup.DocumentName}.json"));
+        return app;
+    }
+}

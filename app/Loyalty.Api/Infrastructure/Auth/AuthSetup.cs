@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Loyalty.Api.Infrastructure.Auth;
+
+public static class AuthSetup
+{
+    /// <summary>Issuer settings and, where configured, the development issuer (the token command uses only these).</summary>
+    public static IServiceCollection AddTokenIssuerSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate<IHostEnvironment>(
+                (auth, env) => auth.DevelopmentKeyFile is null || !env.IsProduction(),
+                "Auth:DevelopmentKeyFile is set but the environment is Production: the development token issuer never runs there.")
+            .ValidateOnStart();
+
+        services.AddSingleton(provider =>
+        {
+            var auth = provider.GetRequiredService<IOptions<AuthOptions>>().Value;
+            var env = provider.GetRequiredService<IHostEnvironment>();
+            if (auth.DevelopmentKeyFile is null || env.IsProduction())
+            {
+                throw new InvalidOperationException("The development token issuer is not configured for this environment.");
+            }
+
+            return DevelopmentIssuer.FromKeyFile(
+                Path.Combine(env.ContentRootPath, auth.DevelopmentKeyFile), auth.Issuer, provider.GetRequiredService<TimeProvider>());
+        });
+        return services;
+    }
+
+    public static IServiceCollection AddLoyaltyAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddTokenIssuerSettings(configuration);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>, IServiceProvider>((jwt, authOptions, provider) =>
+            {
+                var auth = authOptions.Value;
+                jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new CachingTokenHandler(
+                    new JsonWebTokenHandler { MapInboundClaims = false }, provider.GetRequiredService<TimeProvider>()));
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Issuer,
+                    // Cognito client-credentials access tokens carry no audience; the client id is checked
+                    // instead, against the bank_clients table, by the scope policies.
+                    ValidateAudience = false,
+                    ValidateLifetime = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = BankClaims.ClientId,
+                };
+                if (auth.DevelopmentKeyFile is not null)
+                {
+                    jwt.TokenValidationParameters.IssuerSigningKey = provider.GetRequiredService<DevelopmentIssuer>().SigningKey;
+                    jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+                }
+                else
+                {
+                    jwt.Authority = auth.Authority ?? auth.Issuer;
+                    jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
+                }
+
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = context =>
+                    {
+                        // An ID token of the same pool must not open the API: only access tokens.
+                        if (context.Principal?.FindFirst("token_use")?.Value != "access")
+                        {
+                            context.Fail("Only access tokens are accepted.");
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+
+        services.AddTransient<IClaimsTransformation, BankClaims>();
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var scope in Scopes.All)
+        {
+            authorization.AddPolicy(scope, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.FindBankCode() is not null && context.User.HasScope(scope)));
+        }
+
+        return services;
+    }
+}

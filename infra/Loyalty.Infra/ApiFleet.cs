@@ -1,0 +1,270 @@
+using System.Globalization;
+using Amazon.CDK;
+using Amazon.CDK.AWS.AutoScaling;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.S3;
+using Constructs;
+using BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
+using BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
+using EbsDeviceOptions = Amazon.CDK.AWS.EC2.EbsDeviceOptions;
+using EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
+using HealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
+
+namespace Loyalty.Infra;
+
+/// <summary>
+/// The API's load balancer and auto-scaling fleet: an internet-facing ALB (HTTPS with the stage's certificate, HTTP
+/// only redirected; access logs), a target group on /health/ready, a launch template (IMDSv2, encrypted gp3, SSM and
+/// CloudWatch agent only) and an auto-scaling group in the private-app subnets that two CPU alarms grow and shrink
+/// one instance at a time.
+/// </summary>
+public sealed class ApiFleet : Construct
+{
+    public const int HttpPort = 80;
+    public const int HttpsPort = 443;
+    public const int SshPort = 22;
+    public const string HealthCheckPath = "/health/ready";
+
+    /// <summary>
+    /// ELBSecurityPolicy-TLS13-1-2-2021-06: TLS 1.3 and 1.2 only, AWS's recommended policy. (TLS13_RES would emit the
+    /// -Res- variant, which also drops the TLS 1.2 CBC suites some bank clients may still use.)
+    /// </summary>
+    public static readonly SslPolicy TlsPolicy = SslPolicy.RECOMMENDED_TLS;
+
+    /// <summary>ALB log objects are never overwritten; a noncurrent version only exists after a deletion, kept this long to undo it.</summary>
+    private const int NoncurrentLogVersionDays = 30;
+
+    public ApiFleet(Construct scope, string id, StageConfig stage, IVpc vpc, ISecurityGroup bastion) : base(scope, id)
+    {
+        var fleet = stage.Fleet;
+        AppSecurityGroup = new SecurityGroup(this, "AppSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc,
+            Description = "Loyalty API instances: app port from the ALB, SSH from the bastion",
+            // The hosts call AWS APIs (SSM, CloudWatch, S3, SQS, Secrets Manager, Cognito) through NAT and the
+            // database, whose rules the Database construct owns.
+            AllowAllOutbound = true,
+        });
+        AppSecurityGroup.AddIngressRule(bastion, Port.Tcp(SshPort), "SSH from the bastion only");
+
+        LoadBalancerSecurityGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc,
+            Description = "Loyalty API load balancer: HTTP and HTTPS from the internet",
+            // Egress is added only towards the instances, on the app port, when the target group is attached.
+            AllowAllOutbound = false,
+        });
+        LoadBalancerSecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(HttpsPort), "HTTPS from the internet");
+        LoadBalancerSecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(HttpPort), "HTTP from the internet (redirected to HTTPS)");
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
+        {
+            Vpc = vpc,
+            InternetFacing = true,
+            VpcSubnets = new SubnetSelection { SubnetGroupName = Network.PublicTier },
+            SecurityGroup = LoadBalancerSecurityGroup,
+            DropInvalidHeaderFields = true,
+            DesyncMitigationMode = DesyncMitigationMode.DEFENSIVE,
+        });
+        // Written in both stages (CDK leaves it out when false), so the template says what dev chose.
+        LoadBalancer.SetAttribute("deletion_protection.enabled", stage.Edge.AlbDeletionProtection ? "true" : "false");
+        AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
+        {
+            // ALB log delivery only writes to SSE-S3 buckets; SSE-KMS is refused.
+            Encryption = BucketEncryption.S3_MANAGED,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            EnforceSSL = true,
+            Versioned = true,
+            LifecycleRules = [new LifecycleRule { NoncurrentVersionExpiration = Duration.Days(NoncurrentLogVersionDays) }],
+            // No autoDeleteObjects in dev: its custom-resource Lambda runs on nodejs20.x in CDK 2.160 (cfn-lint E2533).
+            // Deleting the dev stack therefore needs the log bucket emptied first.
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+        LoadBalancer.LogAccessLogs(AccessLogs, "alb");
+
+        TargetGroup = new ApplicationTargetGroup(this, "TargetGroup", new ApplicationTargetGroupProps
+        {
+            Vpc = vpc,
+            TargetType = TargetType.INSTANCE,
+            Protocol = ApplicationProtocol.HTTP,
+            Port = fleet.AppPort,
+            DeregistrationDelay = Duration.Seconds(fleet.DeregistrationDelaySeconds),
+            HealthCheck = new HealthCheck
+            {
+                Path = HealthCheckPath,
+                HealthyHttpCodes = "200",
+                Interval = Duration.Seconds(15),
+                Timeout = Duration.Seconds(5),
+                HealthyThresholdCount = 2,
+                UnhealthyThresholdCount = 3,
+            },
+        });
+
+        HttpsListener = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+        {
+            Port = HttpsPort,
+            Protocol = ApplicationProtocol.HTTPS,
+            Certificates = [ListenerCertificate.FromArn(stage.Edge.CertificateArn)],
+            SslPolicy = TlsPolicy,
+            // The ingress rules above are explicit; CDK's `open` would add its own copies.
+            Open = false,
+            DefaultTargetGroups = [TargetGroup],
+        });
+        HttpListener = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
+        {
+            Port = HttpPort,
+            Protocol = ApplicationProtocol.HTTP,
+            Open = false,
+            DefaultAction = ListenerAction.Redirect(new RedirectOptions
+            {
+                Protocol = "HTTPS",
+                Port = HttpsPort.ToString(CultureInfo.InvariantCulture),
+                Permanent = true,
+            }),
+        });
+
+        var role = InstanceRole = new Role(this, "InstanceRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Description = "Loyalty API instances: SSM Session Manager and the CloudWatch agent",
+            ManagedPolicies =
+            [
+                ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore"),
+                ManagedPolicy.FromAwsManagedPolicyName("CloudWatchAgentServerPolicy"),
+            ],
+        });
+
+        LaunchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
+        {
+            MachineImage = MachineImage.GenericLinux(new Dictionary<string, string> { [stage.Region] = fleet.AmiId }),
+            InstanceType = new InstanceType(fleet.InstanceType),
+            SecurityGroup = AppSecurityGroup,
+            Role = role,
+            AssociatePublicIpAddress = false,
+            HttpEndpoint = true,
+            HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
+            HttpPutResponseHopLimit = 1,
+            BlockDevices =
+            [
+                new BlockDevice
+                {
+                    DeviceName = "/dev/xvda",
+                    Volume = BlockDeviceVolume.Ebs(fleet.RootVolumeGiB, new EbsDeviceOptions
+                    {
+                        Encrypted = true,
+                        VolumeType = EbsDeviceVolumeType.GP3,
+                        DeleteOnTermination = true,
+                    }),
+                },
+            ],
+        });
+
+        AutoScalingGroup = new AutoScalingGroup(this, "AutoScalingGroup", new AutoScalingGroupProps
+        {
+            Vpc = vpc,
+            VpcSubnets = new SubnetSelection { SubnetGroupName = Network.AppTier },
+            LaunchTemplate = LaunchTemplate,
+            MinCapacity = fleet.MinSize,
+            DesiredCapacity = fleet.DesiredCapacity,
+            MaxCapacity = fleet.MaxSize,
+            HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck.Elb(new ElbHealthCheckOptions
+            {
+                Grace = Duration.Seconds(fleet.HealthCheckGraceSeconds),
+            }),
+            UpdatePolicy = UpdatePolicy.RollingUpdate(new RollingUpdateOptions
+            {
+                // One new instance first, then one old one out: capacity never drops below desired.
+                MaxBatchSize = 1,
+                MinInstancesInService = fleet.DesiredCapacity,
+                // The AMI from the stage does not run cfn-signal (the Image Builder golden AMI will bake it in);
+                // waiting on signals now would time out and roll every update back. Instead each batch pauses
+                // for the health-check grace, long enough for the new host to pass /health/ready.
+                WaitOnResourceSignals = false,
+                PauseTime = Duration.Seconds(fleet.HealthCheckGraceSeconds),
+            }),
+        });
+        // CDK warns that a desired capacity is re-applied by every deploy that updates the group, so a deploy during
+        // a peak shrinks a scaled-out fleet back to the stage's count (the CPU alarm then grows it again).
+        Annotations.Of(AutoScalingGroup).AcknowledgeWarning("@aws-cdk/aws-autoscaling:desiredCapacitySet",
+            "The stage file sets the desired count on purpose; deploys reset a scaled-out fleet to it, so deploy outside peaks");
+        AutoScalingGroup.AttachToApplicationTargetGroup(TargetGroup);
+
+        var scaling = stage.Scaling;
+        ScaleOutPolicy = SimpleScaling("ScaleOut", +1, scaling);
+        ScaleInPolicy = SimpleScaling("ScaleIn", -1, scaling);
+        CpuHighAlarm = CpuAlarm("CpuHigh", scaling.ScaleOutCpuPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, ScaleOutPolicy, scaling,
+            $"Fleet CPU above {scaling.ScaleOutCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: add one instance");
+        CpuLowAlarm = CpuAlarm("CpuLow", scaling.ScaleInCpuPercent, ComparisonOperator.LESS_THAN_THRESHOLD, ScaleInPolicy, scaling,
+            $"Fleet CPU below {scaling.ScaleInCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: remove one instance");
+    }
+
+    public SecurityGroup AppSecurityGroup { get; }
+
+    /// <summary>The instances' role: later constructs grant it exactly what the API needs of them.</summary>
+    public Role InstanceRole { get; }
+
+    public SecurityGroup LoadBalancerSecurityGroup { get; }
+
+    public ApplicationLoadBalancer LoadBalancer { get; }
+
+    public ApplicationListener HttpsListener { get; }
+
+    public ApplicationListener HttpListener { get; }
+
+    public Bucket AccessLogs { get; }
+
+    public ApplicationTargetGroup TargetGroup { get; }
+
+    public LaunchTemplate LaunchTemplate { get; }
+
+    public AutoScalingGroup AutoScalingGroup { get; }
+
+    public CfnScalingPolicy ScaleOutPolicy { get; }
+
+    public CfnScalingPolicy ScaleInPolicy { get; }
+
+    public Alarm CpuHighAlarm { get; }
+
+    public Alarm CpuLowAlarm { get; }
+
+    // CDK's L2 step scaling emits StepScaling; the seeds ask for one instance per alarm with a cooldown, which is
+    // SimpleScaling, only available as the L1 resource.
+    private CfnScalingPolicy SimpleScaling(string id, int adjustment, ScalingSettings scaling) =>
+        new(this, id, new CfnScalingPolicyProps
+        {
+            AutoScalingGroupName = AutoScalingGroup.AutoScalingGroupName,
+            PolicyType = "SimpleScaling",
+            AdjustmentType = "ChangeInCapacity",
+            ScalingAdjustment = adjustment,
+            Cooldown = scaling.CooldownSeconds.ToString(CultureInfo.InvariantCulture),
+        });
+
+    private Alarm CpuAlarm(string id, double threshold, ComparisonOperator comparison, CfnScalingPolicy policy, ScalingSettings scaling, string description)
+    {
+        var alarm = new Alarm(this, id, new AlarmProps
+        {
+            AlarmDescription = description,
+            Metric = new Metric(new MetricProps
+            {
+                Namespace = "AWS/EC2",
+                MetricName = "CPUUtilization",
+                DimensionsMap = new Dictionary<string, string> { ["AutoScalingGroupName"] = AutoScalingGroup.AutoScalingGroupName },
+                Statistic = Stats.AVERAGE,
+                Period = Duration.Seconds(scaling.PeriodSeconds),
+            }),
+            Threshold = threshold,
+            ComparisonOperator = comparison,
+            EvaluationPeriods = scaling.EvaluationPeriods,
+            DatapointsToAlarm = scaling.DatapointsToAlarm,
+            // No data (a fleet still booting) must neither add nor remove instances.
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        // A scaling policy is not an IAlarmAction in CDK; its Ref is the policy ARN CloudWatch invokes.
+        ((CfnAlarm)alarm.Node.DefaultChild!).AlarmActions = [policy.Ref]; // DefaultChild: an L2 Alarm always has its CfnAlarm.
+        return alarm;
+    }
+}

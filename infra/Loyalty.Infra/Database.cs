@@ -1,0 +1,210 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.SecretsManager;
+using Constructs;
+
+namespace Loyalty.Infra;
+
+/// <summary>
+/// The API's RDS for MariaDB 10.11 database: in the isolated-db subnets, reachable on the MariaDB port only
+/// from the client security groups; storage, secret, Performance Insights and logs under one customer key;
+/// TLS required by the parameter group; credentials generated into Secrets Manager; backups, deletion
+/// protection and multi-AZ from the stage; a snapshot (and the key) kept when prod is deleted.
+/// </summary>
+public sealed class Database : Construct
+{
+    public const int MariaDbPort = 3306;
+
+    /// <summary>The schema the API migrates, created with the instance (scripts/mariadb.sh uses the same name locally).</summary>
+    public const string DatabaseName = "loyalty";
+
+    /// <summary>Not admin or root (policy LOY-DB-4); at most 16 characters (RDS for MariaDB).</summary>
+    public const string MasterUsername = "loyalty_admin";
+
+    /// <summary>The logs RDS publishes to CloudWatch; audit comes from the MARIADB_AUDIT_PLUGIN option.</summary>
+    public static readonly IReadOnlyList<string> LogExports = ["error", "slowquery", "audit"];
+
+    /// <summary>
+    /// Logins, schema and privilege changes. Not QUERY/QUERY_DML: those would copy member data into the log
+    /// and cost I/O on every write.
+    /// </summary>
+    public const string AuditEvents = "CONNECT,QUERY_DDL,QUERY_DCL";
+
+    // RDS for MariaDB has no Performance Insights on these classes (AWS "engine, Region, and instance class
+    // support for Performance Insights"); asking for it there fails the deployment.
+    private static readonly HashSet<string> ClassesWithoutPerformanceInsights =
+        new(["t2.micro", "t2.small", "t3.micro", "t3.small", "t4g.micro", "t4g.small"], StringComparer.Ordinal);
+
+    private static readonly string[] CfnLintIgnoredChecks = ["E3691"];
+
+    public Database(Construct scope, string id, StageConfig stage, IVpc vpc, IReadOnlyList<ISecurityGroup> clients) : base(scope, id)
+    {
+        var settings = stage.Database;
+        var engine = DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps { Version = MariaDbEngineVersion.VER_10_11 });
+
+        // Named, so the log groups below can exist (encrypted, with retention) before RDS first writes to them;
+        // otherwise RDS creates them itself, unencrypted and kept forever. The price: CloudFormation cannot
+        // replace a named instance, which for the ledger is a guard rather than a loss.
+        var identifier = $"loyalty-{stage.Name}";
+        var logGroupPrefix = $"/aws/rds/instance/{identifier}";
+
+        Key = new Key(this, "Key", new KeyProps
+        {
+            Description = $"Loyalty {stage.Name}: database storage, credentials, Performance Insights and logs",
+            EnableKeyRotation = true,
+            // The prod snapshot taken on delete is encrypted with this key: keep the key with it.
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            PendingWindow = Duration.Days(30),
+        });
+        // CloudWatch Logs encrypts the exported logs with this key, only for this instance's log groups.
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal($"logs.{stage.Region}.amazonaws.com")],
+            Actions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object>
+                {
+                    ["kms:EncryptionContext:aws:logs:arn"] = Stack.Of(this).FormatArn(new ArnComponents
+                    {
+                        Service = "logs",
+                        Resource = "log-group",
+                        ResourceName = $"{logGroupPrefix}/*",
+                        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                    }),
+                },
+            },
+        }));
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc,
+            Description = $"Loyalty database: MariaDB {MariaDbPort} from the app and bastion only",
+            // A database opens no connections; CDK renders this as its "disallow all traffic" egress rule.
+            AllowAllOutbound = false,
+        });
+        foreach (var client in clients)
+        {
+            SecurityGroup.AddIngressRule(client, Port.Tcp(MariaDbPort), $"MariaDB from {client.Node.Path}");
+        }
+
+        var parameters = new ParameterGroup(this, "Parameters", new ParameterGroupProps
+        {
+            Engine = engine,
+            Description = $"Loyalty {stage.Name}: MariaDB 10.11 with TLS required",
+            Parameters = new Dictionary<string, string>
+            {
+                ["require_secure_transport"] = "ON",
+                // The migrations declare utf8mb4 per table; the server default matches them for anything else.
+                ["character_set_server"] = "utf8mb4",
+                ["collation_server"] = "utf8mb4_unicode_ci",
+                // The slow query log is off by default and must go to a file to be exported.
+                ["slow_query_log"] = "1",
+                ["long_query_time"] = "1",
+                ["log_output"] = "FILE",
+            },
+        });
+
+        var options = new OptionGroup(this, "Options", new OptionGroupProps
+        {
+            Engine = engine,
+            Description = $"Loyalty {stage.Name}: MariaDB audit plugin",
+            Configurations =
+            [
+                new OptionConfiguration
+                {
+                    Name = "MARIADB_AUDIT_PLUGIN",
+                    Settings = new Dictionary<string, string> { ["SERVER_AUDIT_EVENTS"] = AuditEvents },
+                },
+            ],
+        });
+
+        var logGroups = LogExports.Select(log => new LogGroup(this, $"{char.ToUpperInvariant(log[0])}{log[1..]}Log", new LogGroupProps
+        {
+            LogGroupName = $"{logGroupPrefix}/{log}",
+            EncryptionKey = Key,
+            Retention = Network.Retention(settings.LogRetentionDays),
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        })).ToList();
+
+        var credentials = new DatabaseSecret(this, "Secret", new DatabaseSecretProps
+        {
+            Username = MasterUsername,
+            Dbname = DatabaseName,
+            EncryptionKey = Key,
+        });
+        // Kept with the prod snapshot (and the key that encrypts both), so a restore comes with its credentials.
+        credentials.ApplyRemovalPolicy(stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+
+        var performanceInsights = SupportsPerformanceInsights(settings.InstanceClass);
+        Instance = new DatabaseInstance(this, "Instance", new DatabaseInstanceProps
+        {
+            InstanceIdentifier = identifier,
+            Engine = engine,
+            InstanceType = new Amazon.CDK.AWS.EC2.InstanceType(settings.InstanceClass),
+            Vpc = vpc,
+            VpcSubnets = new SubnetSelection { SubnetGroupName = Network.DatabaseTier },
+            SecurityGroups = [SecurityGroup],
+            PubliclyAccessible = false,
+            Port = MariaDbPort,
+            DatabaseName = DatabaseName,
+            Credentials = Credentials.FromSecret(credentials, MasterUsername),
+            ParameterGroup = parameters,
+            OptionGroup = options,
+            CaCertificate = CaCertificate.RDS_CA_RSA2048_G1,
+            StorageType = StorageType.GP3,
+            AllocatedStorage = settings.AllocatedStorageGiB,
+            MaxAllocatedStorage = settings.MaxAllocatedStorageGiB,
+            StorageEncrypted = true,
+            StorageEncryptionKey = Key,
+            MultiAz = settings.MultiAz,
+            BackupRetention = Duration.Days(settings.BackupRetentionDays),
+            // Prod keeps its automated backups (point-in-time restore) even after the instance is deleted.
+            DeleteAutomatedBackups = !stage.IsProduction,
+            DeletionProtection = settings.DeletionProtection,
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+            CopyTagsToSnapshot = true,
+            AutoMinorVersionUpgrade = true,
+            AllowMajorVersionUpgrade = false,
+            EnablePerformanceInsights = performanceInsights,
+            PerformanceInsightEncryptionKey = performanceInsights ? Key : null,
+            PerformanceInsightRetention = performanceInsights ? PerformanceInsightRetention.DEFAULT : null,
+            // No CloudwatchLogsRetention: CDK implements it with a Lambda on a runtime AWS no longer accepts
+            // (cfn-lint E2533); the log groups above carry retention and encryption instead.
+            CloudwatchLogsExports = [.. LogExports],
+        });
+        foreach (var logGroup in logGroups)
+        {
+            Instance.Node.AddDependency(logGroup);
+        }
+
+        // cfn-lint E3691 wants a full engine version (10.11.x). RDS takes the major version alone and starts on
+        // its current default 10.11 minor, which auto minor version upgrade then keeps current. A pinned minor
+        // would go stale: the template would disagree with the running engine after each upgrade, and once RDS
+        // retires that minor, creating the stage again fails until someone edits the pin.
+        var resource = Instance.Node.DefaultChild as CfnDBInstance ?? throw new InvalidOperationException("a DatabaseInstance is backed by a CfnDBInstance");
+        resource.AddMetadata("cfn-lint", new Dictionary<string, object>
+        {
+            ["config"] = new Dictionary<string, object> { ["ignore_checks"] = CfnLintIgnoredChecks },
+        });
+
+        Secret = Instance.Secret ?? throw new InvalidOperationException("an instance given secret credentials exposes the attached secret");
+    }
+
+    public DatabaseInstance Instance { get; }
+
+    /// <summary>The generated master credentials (username, password, host, port, dbname), encrypted with <see cref="Key"/>.</summary>
+    public ISecret Secret { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public Key Key { get; }
+
+    /// <summary>Whether RDS for MariaDB offers Performance Insights on a class such as <c>t4g.micro</c>.</summary>
+    public static bool SupportsPerformanceInsights(string instanceClass) => !ClassesWithoutPerformanceInsights.Contains(instanceClass);
+}

@@ -1,0 +1,146 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Cognito;
+using Amazon.CDK.AWS.IAM;
+using Constructs;
+using SsmParameter = Amazon.CDK.AWS.SSM.CfnParameter;
+using SsmParameterProps = Amazon.CDK.AWS.SSM.CfnParameterProps;
+
+namespace Loyalty.Infra;
+
+/// <summary>
+/// Who may call the API: a Cognito user pool for partner and operations staff (TOTP MFA required, threat protection
+/// enforced, admin-created accounts only), a resource server holding the API's scopes, one client-credentials app
+/// client per bank of the stage with only that bank's scopes, and the hosted domain whose /oauth2/token issues the
+/// banks' tokens. The API's issuer and client-to-bank map go to SSM parameters the instances read at boot.
+/// </summary>
+public sealed class Identity : Construct
+{
+    private readonly Dictionary<string, UserPoolClient> clients = new(StringComparer.Ordinal);
+
+    /// <summary>The resource server's identifier: the API expects scopes as <c>loyalty/&lt;scope&gt;</c>.</summary>
+    public const string ResourceServerIdentifier = "loyalty";
+
+    public const int MinimumPasswordLength = 14;
+
+    public const int TempPasswordValidityDays = 3;
+
+    public Identity(Construct scope, string id, StageConfig stage, IRole instanceRole) : base(scope, id)
+    {
+        var stack = Stack.Of(this);
+        var settings = stage.Identity;
+        ParameterPath = $"/loyalty/{stage.Name}/api/";
+
+        UserPool = new UserPool(this, "UserPool", new UserPoolProps
+        {
+            UserPoolName = $"loyalty-{stage.Name}",
+            SelfSignUpEnabled = false,
+            SignInAliases = new SignInAliases { Username = true, Email = true },
+            AutoVerify = new AutoVerifiedAttrs { Email = true },
+            Mfa = Mfa.REQUIRED,
+            MfaSecondFactor = new MfaSecondFactor { Otp = true, Sms = false },
+            // SMS is never used (TOTP only), so no SNS role.
+            EnableSmsRole = false,
+            AccountRecovery = AccountRecovery.EMAIL_ONLY,
+            AdvancedSecurityMode = AdvancedSecurityMode.ENFORCED,
+            PasswordPolicy = new PasswordPolicy
+            {
+                MinLength = MinimumPasswordLength,
+                RequireLowercase = true,
+                RequireUppercase = true,
+                RequireDigits = true,
+                RequireSymbols = true,
+                TempPasswordValidity = Duration.Days(TempPasswordValidityDays),
+            },
+            DeletionProtection = stage.IsProduction,
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+        // Threat protection (AdvancedSecurityMode) is a Plus-plan feature on Cognito now; CDK 2.160 has no prop for the tier.
+        ((CfnUserPool)UserPool.Node.DefaultChild!).AddPropertyOverride("UserPoolTier", "PLUS"); // DefaultChild: an L2 UserPool always has its CfnUserPool.
+
+        var scopes = StageLoader.BankScopes.ToDictionary(
+            s => s,
+            s => new ResourceServerScope(new ResourceServerScopeProps { ScopeName = s, ScopeDescription = $"Loyalty API: {s}" }),
+            StringComparer.Ordinal);
+        ResourceServer = UserPool.AddResourceServer("ResourceServer", new UserPoolResourceServerOptions
+        {
+            Identifier = ResourceServerIdentifier,
+            UserPoolResourceServerName = $"loyalty-{stage.Name}-api",
+            Scopes = [.. scopes.Values],
+        });
+
+        Domain = UserPool.AddDomain("Domain", new UserPoolDomainOptions
+        {
+            CognitoDomain = new CognitoDomainOptions { DomainPrefix = settings.DomainPrefix },
+        });
+
+        Issuer = $"https://cognito-idp.{stack.Region}.amazonaws.com/{UserPool.UserPoolId}";
+        TokenEndpoint = $"https://{settings.DomainPrefix}.auth.{stack.Region}.amazoncognito.com/oauth2/token";
+        Parameter("AuthIssuer", "Auth__Issuer", Issuer, "The API's token issuer (the stage's user pool)");
+
+        foreach (var bank in stage.Banks)
+        {
+            var client = UserPool.AddClient($"Client{bank.Code}", new UserPoolClientOptions
+            {
+                UserPoolClientName = $"loyalty-{stage.Name}-bank-{bank.Code}",
+                GenerateSecret = true,
+                OAuth = new OAuthSettings
+                {
+                    Flows = new OAuthFlows { ClientCredentials = true },
+                    // Literal "loyalty/<scope>" (the resource server's Ref would hide the identifier in the template);
+                    // the dependency below makes the scopes exist before the client names them.
+                    Scopes = [.. bank.Scopes.Select(s => OAuthScope.Custom($"{ResourceServerIdentifier}/{scopes[s].ScopeName}"))],
+                },
+                AccessTokenValidity = Duration.Minutes(settings.AccessTokenMinutes),
+                PreventUserExistenceErrors = true,
+            });
+            client.Node.AddDependency(ResourceServer);
+            clients[bank.Code] = client;
+
+            // Cognito client ids are 26 lower-case letters and digits, valid in an SSM name, so each client gets the
+            // parameter the API reads as BankClients:Clients:<clientId> (README), with no JSON for the boot script to parse.
+            Parameter($"BankClient{bank.Code}", $"BankClients__Clients__{client.UserPoolClientId}", bank.Code,
+                $"Bank code of the {bank.Code} token client");
+        }
+
+        // No Grant* covers SSM paths; GetParametersByPath is authorised against the path itself, hence the second ARN.
+        ParameterReadStatement = new PolicyStatement(new PolicyStatementProps
+        {
+            Effect = Effect.ALLOW,
+            Actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+            Resources =
+            [
+                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = $"loyalty/{stage.Name}/api/*" }),
+                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = $"loyalty/{stage.Name}/api" }),
+            ],
+        });
+        instanceRole.AddToPrincipalPolicy(ParameterReadStatement);
+    }
+
+    public UserPool UserPool { get; }
+
+    public UserPoolResourceServer ResourceServer { get; }
+
+    public UserPoolDomain Domain { get; }
+
+    /// <summary>Each bank's client-credentials app client, by bank code.</summary>
+    public IReadOnlyDictionary<string, UserPoolClient> Clients => clients;
+
+    /// <summary>The SSM path (with trailing slash) under which the API's settings live.</summary>
+    public string ParameterPath { get; }
+
+    public string Issuer { get; }
+
+    public string TokenEndpoint { get; }
+
+    public PolicyStatement ParameterReadStatement { get; }
+
+    private void Parameter(string id, string key, string value, string description) =>
+        _ = new SsmParameter(this, id, new SsmParameterProps
+        {
+            Name = ParameterPath + key,
+            Type = "String",
+            Tier = "Standard",
+            Value = value,
+            Description = description,
+        });
+}

@@ -1,0 +1,94 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.KMS;
+using Loyalty.Infra.PolicyGate;
+using Constructs;
+
+namespace Loyalty.Infra;
+
+/// <summary>One stage of the platform. It only wires the constructs; each construct owns one concern.</summary>
+public sealed class LoyaltyStack : Stack
+{
+    public LoyaltyStack(Construct scope, StageConfig stage) : base(scope, $"Loyalty-{stage.Name}", new StackProps
+    {
+        Env = new Amazon.CDK.Environment { Account = stage.Account, Region = stage.Region },
+        Description = $"Loyalty platform, {stage.Name} stage",
+        TerminationProtection = stage.IsProduction,
+    })
+    {
+        Amazon.CDK.Tags.Of(this).Add("stage", stage.Name);
+        foreach (var (key, value) in stage.Tags)
+        {
+            Amazon.CDK.Tags.Of(this).Add(key, value);
+        }
+
+        // One customer-managed key for logs (flow logs, later WAF and app logs); CloudWatch Logs must be let in.
+        var logKey = LogKey = new Key(this, "LogKey", new KeyProps
+        {
+            Description = $"Loyalty {stage.Name}: CloudWatch Logs",
+            EnableKeyRotation = true,
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            PendingWindow = Duration.Days(30),
+        });
+        logKey.GrantEncryptDecrypt(new Amazon.CDK.AWS.IAM.ServicePrincipal($"logs.{stage.Region}.amazonaws.com"));
+
+        var network = new Network(this, "Network", stage, logKey);
+        var bastion = new Bastion(this, "Bastion", stage, network.Vpc);
+        var fleet = new ApiFleet(this, "ApiFleet", stage, network.Vpc, bastion.SecurityGroup);
+        var database = new Database(this, "Database", stage, network.Vpc, [fleet.AppSecurityGroup, bastion.SecurityGroup]);
+        _ = new Edge(this, "Edge", stage, fleet.LoadBalancer, LogKey);
+        var identity = new Identity(this, "Identity", stage, fleet.InstanceRole);
+        _ = new CfnOutput(this, "UserPoolId", new CfnOutputProps
+        {
+            Value = identity.UserPool.UserPoolId,
+            Description = "Cognito user pool of the API (partner and operations staff; bank app clients)",
+        });
+        _ = new CfnOutput(this, "TokenEndpoint", new CfnOutputProps
+        {
+            Value = identity.TokenEndpoint,
+            Description = "Auth__TokenEndpoint: where banks get client-credentials tokens",
+        });
+
+        var messaging = new Messaging(this, "Messaging", new MessagingProps { Stage = stage, AppRole = fleet.InstanceRole });
+        _ = new CfnOutput(this, "PartnerFilesBucket", new CfnOutputProps
+        {
+            Value = messaging.Bucket.BucketName,
+            Description = "Partner files: accruals under outbound/{CODE}/, handbacks under inbound/{CODE}/",
+        });
+        _ = new CfnOutput(this, "IngestQueueUrl", new CfnOutputProps
+        {
+            Value = messaging.IngestQueue.QueueUrl,
+            Description = "The queue the bucket notifies of new inbound/ objects",
+        });
+
+        _ = new Observability(this, "Observability", stage, fleet, database, messaging.DeadLetterQueues);
+
+        _ = new CfnOutput(this, "AlbDnsName", new CfnOutputProps
+        {
+            Value = fleet.LoadBalancer.LoadBalancerDnsName,
+            Description = "The API load balancer (point the stage's domain at it)",
+        });
+
+        _ = new CfnOutput(this, "DbEndpoint", new CfnOutputProps
+        {
+            Value = database.Instance.DbInstanceEndpointAddress,
+            Description = "Database host (MariaDB, TLS required)",
+        });
+        _ = new CfnOutput(this, "DbSecretArn", new CfnOutputProps
+        {
+            Value = database.Secret.SecretArn,
+            Description = "Secrets Manager secret with the database master credentials",
+        });
+
+        _ = new CfnOutput(this, "BastionInstanceId", new CfnOutputProps
+        {
+            Value = bastion.Host.InstanceId,
+            Description = "Bastion instance (aws ssm start-session --target <id>)",
+        });
+
+        // Last, so the gate reads the finished stack (infra/POLICY.md).
+        Aspects.Of(this).Add(PolicyAspect.For(stage));
+    }
+
+    /// <summary>Encrypts every CloudWatch log group of the stage.</summary>
+    public Key LogKey { get; }
+}

@@ -1,0 +1,405 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.GuardDuty;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SNS.Subscriptions;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.SSM;
+using Constructs;
+
+namespace Loyalty.Infra;
+
+/// <summary>
+/// What tells operations the stage is unwell: the CloudWatch agent configuration the API instances fetch from SSM
+/// (memory, root disk, TCP connections, IO wait, CPU steal), an encrypted ops topic that e-mails the stage's
+/// address, alarms on the ALB, the database and every dead-letter queue (policy LOY-OBS-2/3), a dashboard, and
+/// the account's GuardDuty detector where the stage owns it.
+/// </summary>
+public sealed class Observability : Construct
+{
+    /// <summary>The agent configuration shipped for the instances, relative to the repository root.</summary>
+    public const string AgentConfigFile = "app/deploy/cloudwatch-agent.json";
+
+    /// <summary>Stands for the stage name in <see cref="AgentConfigFile"/>; filled in when it is stored in SSM.</summary>
+    public const string StagePlaceholder = "__STAGE__";
+
+    // Published by the agent (cloudwatch-agent.json). The HTTP and SSH counts arrive through the agent's StatsD
+    // listener: the agent's netstat plugin only counts by TCP state, not by port, so the install step (issue 7)
+    // runs a one-minute timer that sends `ss` counts for the app port and port 22 as StatsD gauges.
+    public const string MemoryUsedMetric = "mem_used_percent";
+    public const string DiskUsedMetric = "disk_used_percent";
+    public const string TcpEstablishedMetric = "netstat_tcp_established";
+    public const string HttpConnectionsMetric = "tcp_connections_http";
+    public const string SshConnectionsMetric = "tcp_connections_ssh";
+    public const string IoWaitMetric = "cpu_usage_iowait";
+    public const string StealMetric = "cpu_usage_steal";
+
+    private const double BytesPerGiB = 1024d * 1024 * 1024;
+
+    /// <summary>SSM's standard tier holds at most 4 KB; a larger agent configuration needs the advanced tier.</summary>
+    private const int StandardParameterLimit = 4096;
+
+    /// <summary>GuardDuty's "High" band starts at 7; lower findings stay on the console rather than paging someone.</summary>
+    private const int GuardDutyHighSeverity = 7;
+
+    private readonly List<Alarm> alarms = [];
+
+    public Observability(Construct scope, string id, StageConfig stage, ApiFleet fleet, Database database,
+        IReadOnlyList<IQueue> deadLetterQueues) : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(deadLetterQueues);
+        var settings = stage.Observability;
+        Namespace = MetricNamespace(stage.Name);
+
+        var agentConfig = AgentConfig(stage.Name);
+        AgentConfigParameter = new StringParameter(this, "AgentConfig", new StringParameterProps
+        {
+            ParameterName = AgentConfigParameterName(stage.Name),
+            Description = $"Loyalty {stage.Name}: CloudWatch agent configuration (amazon-cloudwatch-agent-ctl -c ssm:<name>)",
+            StringValue = agentConfig,
+            Tier = agentConfig.Length > StandardParameterLimit ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+        });
+        // GetParameter alone is what `-c ssm:` calls; GrantRead would add GetParameters, GetParameterHistory and
+        // DescribeParameters, which the agent never uses.
+        fleet.InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ssm:GetParameter"],
+            Resources = [AgentConfigParameter.ParameterArn],
+        }));
+
+        // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
+        // to use the key, so the topic has its own.
+        Key = new Key(this, "TopicKey", new KeyProps
+        {
+            Description = $"Loyalty {stage.Name}: ops alarm topic",
+            EnableKeyRotation = true,
+            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            PendingWindow = Duration.Days(30),
+        });
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
+        }));
+
+        Topic = new Topic(this, "Topic", new TopicProps
+        {
+            DisplayName = $"Loyalty {stage.Name} alarms",
+            MasterKey = Key,
+            EnforceSSL = true,
+        });
+        Topic.AddSubscription(new EmailSubscription(settings.AlarmEmail));
+        // A topic policy replaces SNS's default one, so CloudWatch alarms of this account are let in by name.
+        var stack = Stack.Of(this);
+        Topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [Topic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object>
+                {
+                    ["aws:SourceArn"] = stack.FormatArn(new ArnComponents
+                    {
+                        Service = "cloudwatch",
+                        Resource = "alarm",
+                        ResourceName = "*",
+                        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                    }),
+                },
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+            },
+        }));
+        var notify = new SnsAction(Topic);
+
+        var alb = fleet.LoadBalancer.Metrics;
+        var target = fleet.TargetGroup.Metrics;
+        var minute = Duration.Minutes(1);
+        var fiveMinutes = Duration.Minutes(5);
+
+        var requests = alb.RequestCount(new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var elb5xx = alb.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var target5xx = alb.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var errorRate = new MathExpression(new MathExpressionProps
+        {
+            // The ALB emits 5xx counts only when there are some: FILL makes a quiet minute 0 %, and a minute without
+            // requests divides by nothing and yields no point (treated as not breaching).
+            Expression = "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests",
+            UsingMetrics = new Dictionary<string, IMetric> { ["elb5xx"] = elb5xx, ["target5xx"] = target5xx, ["requests"] = requests },
+            Label = "5xx % of requests",
+            Period = minute,
+        });
+        Alb5xxAlarm = AddAlarm("Alb5xxRate", errorRate, settings.Alb5xxPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            $"ALB and target 5xx above {Format(settings.Alb5xxPercent)} % of requests in 3 of 5 minutes");
+
+        var p99 = alb.TargetResponseTime(new MetricOptions { Statistic = Stats.P(99), Period = minute });
+        LatencyAlarm = AddAlarm("TargetLatencyP99", p99, settings.P99LatencySeconds, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            $"Target response time p99 above {Format(settings.P99LatencySeconds)} s in 3 of 5 minutes");
+
+        var unhealthy = target.UnhealthyHostCount(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute });
+        UnhealthyHostsAlarm = AddAlarm("UnhealthyHosts", unhealthy, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            "An API instance has failed /health/ready for 3 minutes (a replacement normally fixes it sooner)");
+
+        // RDS reports every minute while the instance runs; a gap means it is stopped or being replaced, which RDS
+        // events report, so the alarm keeps its state rather than guess.
+        var rdsCpu = database.Instance.MetricCPUUtilization(new MetricOptions { Statistic = Stats.AVERAGE, Period = fiveMinutes });
+        RdsCpuAlarm = AddAlarm("RdsCpu", rdsCpu, settings.RdsCpuPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
+            TreatMissingData.MISSING, notify,
+            $"Database CPU above {Format(settings.RdsCpuPercent)} % for 15 minutes");
+
+        var freeStorage = database.Instance.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = fiveMinutes });
+        RdsFreeStorageAlarm = AddAlarm("RdsFreeStorage", freeStorage, settings.RdsFreeStorageGiB * BytesPerGiB,
+            ComparisonOperator.LESS_THAN_THRESHOLD, 1, 1, TreatMissingData.MISSING, notify,
+            $"Database free storage below {settings.RdsFreeStorageGiB} GiB (autoscaling storage may have reached its maximum)");
+
+        var queueDepths = new List<IMetric>();
+        foreach (var queue in deadLetterQueues)
+        {
+            var depth = queue.MetricApproximateNumberOfMessagesVisible(new MetricOptions
+            {
+                Statistic = Stats.MAXIMUM,
+                Period = fiveMinutes,
+            });
+            // Labelled only on the dashboard: a label would turn the alarm into a metric-math alarm.
+            queueDepths.Add(depth.With(new MetricOptions { Label = queue.Node.Id }));
+            // SQS stops reporting a queue only while it is empty and idle, so no data means nothing to look at.
+            AddAlarm($"DlqNotEmpty{ConstructIdOf(queue)}", depth, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, 1,
+                TreatMissingData.NOT_BREACHING, notify,
+                $"Dead-letter queue {queue.Node.Path} holds messages that failed processing: inspect and redrive");
+        }
+
+        Dashboard = BuildDashboard(stage, fleet, database, queueDepths);
+
+        if (settings.GuardDuty)
+        {
+            Detector = new CfnDetector(this, "GuardDuty", new CfnDetectorProps
+            {
+                Enable = true,
+                FindingPublishingFrequency = "FIFTEEN_MINUTES",
+            });
+            // Findings nobody reads protect nothing: high-severity ones go to the same people as the alarms.
+            var findings = new Rule(this, "GuardDutyHighFindings", new RuleProps
+            {
+                Description = $"Loyalty {stage.Name}: GuardDuty findings of severity {GuardDutyHighSeverity} or more to the ops topic",
+                EventPattern = new EventPattern
+                {
+                    Source = ["aws.guardduty"],
+                    DetailType = ["GuardDuty Finding"],
+                    Detail = new Dictionary<string, object>
+                    {
+                        ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", GuardDutyHighSeverity } } },
+                    },
+                },
+            });
+            findings.AddTarget(new SnsTopic(Topic));
+            Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Principals = [new ServicePrincipal("events.amazonaws.com")],
+                Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resources = ["*"],
+            }));
+        }
+    }
+
+    /// <summary>The ops topic every alarm notifies (CMK-encrypted, TLS only, e-mailing the stage's address).</summary>
+    public Topic Topic { get; }
+
+    /// <summary>The topic's key: CloudWatch (and EventBridge, where GuardDuty findings are forwarded) may use it to publish.</summary>
+    public Key Key { get; }
+
+    /// <summary>Every alarm this construct made, each with the topic as its alarm and OK action.</summary>
+    public IReadOnlyList<Alarm> Alarms => alarms;
+
+    public Alarm Alb5xxAlarm { get; }
+
+    public Alarm LatencyAlarm { get; }
+
+    public Alarm UnhealthyHostsAlarm { get; }
+
+    public Alarm RdsCpuAlarm { get; }
+
+    public Alarm RdsFreeStorageAlarm { get; }
+
+    public Dashboard Dashboard { get; }
+
+    /// <summary>The stored agent configuration the instances fetch.</summary>
+    public StringParameter AgentConfigParameter { get; }
+
+    /// <summary>Only where the stage owns the account's detector (<c>observability.guardDuty</c>).</summary>
+    public CfnDetector? Detector { get; }
+
+    /// <summary>The CloudWatch namespace of the agent's metrics.</summary>
+    public string Namespace { get; }
+
+    public static string MetricNamespace(string stage) => $"Loyalty/{stage}";
+
+    public static string AgentConfigParameterName(string stage) => $"/loyalty/{stage}/cloudwatch-agent";
+
+    /// <summary>The shipped agent configuration, compacted, with the stage's namespace filled in.</summary>
+    public static string AgentConfig(string stage)
+    {
+        var text = File.ReadAllText(FindAgentConfigFile());
+        if (!text.Contains(StagePlaceholder, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{AgentConfigFile}: the namespace must contain {StagePlaceholder}");
+        }
+
+        var compact = (JsonNode.Parse(text) ?? throw new InvalidOperationException($"{AgentConfigFile}: empty")).ToJsonString();
+        return compact.Replace(StagePlaceholder, stage, StringComparison.Ordinal);
+    }
+
+    private Alarm AddAlarm(string id, IMetric metric, double threshold, ComparisonOperator comparison, int evaluationPeriods,
+        int datapointsToAlarm, TreatMissingData missing, IAlarmAction action, string description)
+    {
+        var alarm = new Alarm(this, id, new AlarmProps
+        {
+            AlarmDescription = description,
+            Metric = metric,
+            Threshold = threshold,
+            ComparisonOperator = comparison,
+            EvaluationPeriods = evaluationPeriods,
+            DatapointsToAlarm = datapointsToAlarm,
+            TreatMissingData = missing,
+            ActionsEnabled = true,
+        });
+        alarm.AddAlarmAction(action);
+        // The all-clear goes to the same people, so nobody chases a problem that has passed.
+        alarm.AddOkAction(action);
+        alarms.Add(alarm);
+        return alarm;
+    }
+
+    private Dashboard BuildDashboard(StageConfig stage, ApiFleet fleet, Database database, List<IMetric> queueDepths)
+    {
+        var alb = fleet.LoadBalancer.Metrics;
+        var target = fleet.TargetGroup.Metrics;
+        var db = database.Instance;
+        var minute = Duration.Minutes(1);
+        var asg = new Dictionary<string, string> { ["AutoScalingGroupName"] = fleet.AutoScalingGroup.AutoScalingGroupName };
+        MetricOptions Sum(string label) => new() { Statistic = Stats.SUM, Period = minute, Label = label };
+        // The agent aggregates its metrics per auto-scaling group (aggregation_dimensions), which these read.
+        Metric Agent(string name, string label, string statistic = "Average") => new(new MetricProps
+        {
+            Namespace = Namespace,
+            MetricName = name,
+            DimensionsMap = asg,
+            Statistic = statistic,
+            Period = minute,
+            Label = label,
+        });
+        GraphWidget Graph(string title, IMetric[] left, IMetric[]? right = null) =>
+            new(new GraphWidgetProps { Title = title, Left = left, Right = right, Width = 8, Height = 6 });
+
+        var dashboard = new Dashboard(this, "Dashboard", new DashboardProps
+        {
+            DashboardName = $"Loyalty-{stage.Name}",
+            DefaultInterval = Duration.Hours(3),
+        });
+        dashboard.AddWidgets(
+            Graph("Requests", [alb.RequestCount(Sum("Requests"))]),
+            Graph("HTTP 4xx / 5xx",
+            [
+                alb.HttpCodeTarget(HttpCodeTarget.TARGET_4XX_COUNT, Sum("Target 4xx")),
+                alb.HttpCodeElb(HttpCodeElb.ELB_4XX_COUNT, Sum("ALB 4xx")),
+                alb.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, Sum("Target 5xx")),
+                alb.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, Sum("ALB 5xx")),
+            ]),
+            Graph("Target latency (s)",
+            [
+                alb.TargetResponseTime(new MetricOptions { Statistic = Stats.P(50), Period = minute, Label = "p50" }),
+                alb.TargetResponseTime(new MetricOptions { Statistic = Stats.P(99), Period = minute, Label = "p99" }),
+            ]));
+        dashboard.AddWidgets(
+            Graph("Hosts",
+            [
+                target.HealthyHostCount(new MetricOptions { Statistic = Stats.MINIMUM, Period = minute, Label = "Healthy" }),
+                target.UnhealthyHostCount(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute, Label = "Unhealthy" }),
+            ]),
+            Graph("Fleet CPU / memory / disk (%)",
+            [
+                new Metric(new MetricProps
+                {
+                    Namespace = "AWS/EC2",
+                    MetricName = "CPUUtilization",
+                    DimensionsMap = asg,
+                    Statistic = Stats.AVERAGE,
+                    Period = minute,
+                    Label = "CPU",
+                }),
+                Agent(MemoryUsedMetric, "Memory used"),
+                Agent(DiskUsedMetric, "Root disk used"),
+            ]),
+            Graph("IO wait / CPU steal (%)", [Agent(IoWaitMetric, "IO wait"), Agent(StealMetric, "Steal")]));
+        dashboard.AddWidgets(
+            Graph("TCP connections",
+            [
+                Agent(TcpEstablishedMetric, "All established", Stats.MAXIMUM),
+                Agent(HttpConnectionsMetric, $"HTTP (:{stage.Fleet.AppPort.ToString(CultureInfo.InvariantCulture)})", Stats.MAXIMUM),
+                Agent(SshConnectionsMetric, $"SSH (:{ApiFleet.SshPort.ToString(CultureInfo.InvariantCulture)})", Stats.MAXIMUM),
+            ]),
+            Graph("Database CPU (%) / connections",
+                [db.MetricCPUUtilization(new MetricOptions { Statistic = Stats.AVERAGE, Period = minute, Label = "CPU" })],
+                [db.MetricDatabaseConnections(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute, Label = "Connections" })]),
+            Graph("Database free storage (bytes)",
+                [db.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = minute, Label = "Free storage" })]));
+        if (queueDepths.Count > 0)
+        {
+            dashboard.AddWidgets(new GraphWidget(new GraphWidgetProps
+            {
+                Title = "Dead-letter queue depth",
+                Left = [.. queueDepths],
+                Width = 12,
+                Height = 6,
+            }));
+        }
+
+        dashboard.AddWidgets(new AlarmStatusWidget(new AlarmStatusWidgetProps
+        {
+            Title = "Alarms",
+            Alarms = [.. alarms],
+            Width = 24,
+            Height = 3,
+        }));
+        return dashboard;
+    }
+
+    private static string ConstructIdOf(IConstruct queue) =>
+        string.Concat(queue.Node.Path.Split('/').Skip(1).Select(part => new string([.. part.Where(char.IsAsciiLetterOrDigit)])));
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string FindAgentConfigFile()
+    {
+        // `cdk synth` runs from the repository root; tests synthesise from their bin folder below it.
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, AgentConfigFile);
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"{AgentConfigFile} not found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}");
+    }
+}

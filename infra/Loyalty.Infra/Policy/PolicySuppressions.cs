@@ -1,0 +1,48 @@
+namespace Loyalty.Infra.PolicyGate;
+
+/// <summary>One rule switched off for one exact construct path of one stage, with the reason why.</summary>
+public sealed record PolicySuppression(string Stage, string RuleId, string Path, string Reason)
+{
+    public const int MinReasonLength = 20;
+}
+
+/// <summary>Every recorded exception to the policy gate. The README's table is generated from this list.</summary>
+public static class PolicySuppressions
+{
+    private const string AlbLogBucketReason =
+        "The ALB access-log bucket is the log destination itself: logging it would need a further log bucket, without end.";
+
+    private const string PartnerFilesLogBucketReason =
+        "The server-access-log bucket of the partner-files bucket is the log destination itself: logging it would need a further log bucket, without end.";
+
+    private const string BankReadersOnKeyReason =
+        "Each bank's queue reader is a role in the bank's own account: cross-account use of our key needs the key policy to "
+        + "name it, and each grant is limited to kms:Decrypt via SQS for that bank's two queues (kms:EncryptionContext).";
+
+    private const string BastionSessionManagerReason =
+        "BastionHostLinux's built-in Session Manager grant: ssmmessages:*, ec2messages:* and ssm:UpdateInstanceInformation "
+        + "accept no resource ARN (the same statements AmazonSSMManagedInstanceCore holds); SSM is how operators reach the bastion.";
+
+    private const string DbSecretRotationReason =
+        "CDK's rotation for this secret (AddRotationSingleUser, Amazon.CDK.Lib 2.160) deploys a rotation Lambda on a runtime "
+        + "AWS has retired, so it cannot be deployed; the secret has no schedule until rotation without that Lambda is adopted.";
+
+    private const string StageAmiReason =
+        "The stack has no Image Builder pipeline yet: the API fleet's launch template takes the stage file's fleet.amiId until "
+        + "the golden AMI replaces it; the template still sets AssociatePublicIpAddress false and the group uses private-app subnets.";
+
+    public static readonly IReadOnlyList<PolicySuppression> All =
+    [
+        .. Stages.SelectMany(stage => new PolicySuppression[]
+        {
+            new(stage, StorageRules.AccessLogged.Id, $"Loyalty-{stage}/ApiFleet/AccessLogs/Resource", AlbLogBucketReason),
+            new(stage, StorageRules.AccessLogged.Id, $"Loyalty-{stage}/Messaging/AccessLogs/Resource", PartnerFilesLogBucketReason),
+            new(stage, IamRules.LeastPrivilege.Id, $"Loyalty-{stage}/Bastion/Host/Resource/InstanceRole/DefaultPolicy/Resource", BastionSessionManagerReason),
+            new(stage, ComputeRules.GoldenAmiPrivateHosts.Id, $"Loyalty-{stage}/ApiFleet/LaunchTemplate/Resource", StageAmiReason),
+            new(stage, IamRules.KeyHygiene.Id, $"Loyalty-{stage}/Messaging/Key/Resource", BankReadersOnKeyReason),
+        }),
+        new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/Secret/Resource", DbSecretRotationReason),
+    ];
+
+    private static IEnumerable<string> Stages => ["dev", "prod"];
+}

@@ -1,0 +1,22 @@
+using Amazon.CDK;
+using Loyalty.Infra;
+
+// Composition root: `npx cdk synth|diff|deploy -c stage=dev|prod` runs this from the repository root.
+var app = new App();
+var stage = app.Node.TryGetContext("stage") as string ?? "dev";
+StageConfig config;
+try
+{
+    config = StageLoader.Load(Directory.GetCurrentDirectory(), stage);
+}
+catch (StageConfigException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+// The zones come from the stage file, not a lookup: synth stays offline and deterministic.
+app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
+_ = new LoyaltyStack(app, config);
+app.Synth();
+return 0;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the programme simulator (tools/Loyalty.ProgrammeSimulator) in the background against the local AWS: it
+# answers every accrual file in outbound/{CODE}/ with a handback in inbound/{CODE}/. Builds nothing (make build
+# does); stops by PID.
+#   scripts/simulator.sh start    # idempotent; needs scripts/local-aws.sh running
+#   scripts/simulator.sh stop
+#   scripts/simulator.sh status
+#
+# SIMULATOR_MIX       outcome weights for members found, active and named right, e.g. SUCCESS=90,PROGRAMME_ERROR=10
+# SIMULATOR_INTERVAL  seconds between passes (default: the simulator's, 5)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$root/.local/simulator
+pidfile=$dir/simulator.pid
+log=$dir/simulator.log
+dll=$root/tools/Loyalty.ProgrammeSimulator/bin/Release/net10.0/Loyalty.ProgrammeSimulator.dll
+
+running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+case ${1:-} in
+  start)
+    mkdir -p "$dir"
+    if running; then echo "simulator already running (pid $(cat "$pidfile"))"; exit 0; fi
+    [[ -f $dll ]] || { echo "$dll not found; run make build first" >&2; exit 1; }
+    aws_env=$("$root/scripts/local-aws.sh" env) || { echo "the local AWS is not running (scripts/local-aws.sh start)" >&2; exit 1; }
+    args=()
+    if [[ -n ${SIMULATOR_MIX:-} ]]; then args+=(--mix "$SIMULATOR_MIX"); fi
+    if [[ -n ${SIMULATOR_INTERVAL:-} ]]; then args+=(--interval "$SIMULATOR_INTERVAL"); fi
+    (
+      while IFS= read -r setting; do export "${setting?}"; done <<<"$aws_env"
+      exec dotnet "$dll" "${args[@]}" >"$log" 2>&1
+    ) &
+    echo $! >"$pidfile"
+    # A bad --mix or members file ends it at once; catch that here rather than in a silent log.
+    for _ in $(seq 1 100); do
+      running || { echo "the simulator exited; its log:" >&2; tail -20 "$log" >&2; rm -f "$pidfile"; exit 1; }
+      grep -q "Answering accrual files" "$log" 2>/dev/null && break
+      sleep 0.1
+    done
+    echo "simulator running (pid $(cat "$pidfile")); log: $log"
+    ;;
+  stop)
+    if running; then
+      pid=$(cat "$pidfile"); kill "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      echo "simulator stopped (pid $pid)"
+    else
+      echo "simulator not running"
+    fi
+    rm -f "$pidfile"
+    ;;
+  status)
+    if running; then echo "running (pid $(cat "$pidfile")); log: $log"; else echo "stopped"; exit 1; fi
+    ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,345 @@
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Loyalty.Api.Features.Fulfilment;
+using Loyalty.Api.Features.Fulfilment.Export;
+using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Features.Fulfilment.Ingest;
+using Loyalty.Api.Features.Fulfilment.Notifications;
+using Loyalty.Api.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Loyalty.Api.Tests.Fulfilment;
+
+/// <summary>DOMAIN.md §2, §5, §6 edge cases of export and handback, against MariaDB and the local AWS.</summary>
+[Collection(FulfilmentSuite.Name)]
+public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
+{
+    private BatchExporter Exporter => fixture.Get<BatchExporter>();
+
+    private HandbackIngester Ingester => fixture.Get<HandbackIngester>();
+
+    [Fact]
+    public async Task EmptyBatch_SendsNothingAndConsumesNoSequence()
+    {
+        await Exporter.ExportNowAsync("VERD", CancellationToken.None); // whatever earlier tests left pending
+        var empty = (await Exporter.ExportNowAsync("VERD", CancellationToken.None)).Single();
+        Assert.Equal(ExportOutcome.Empty, empty.Outcome);
+        var before = await LastSequenceAsync("VERD");
+        var files = await fixture.S3.KeysAsync(fixture.Aws.Bucket, "outbound/VERD/");
+
+        await fixture.AccrueAsync(ProgrammeCase.Of("VERD"));
+        var next = (await Exporter.ExportNowAsync("VERD", CancellationToken.None)).Single();
+
+        Assert.Equal(ExportOutcome.Exported, next.Outcome);
+        Assert.Equal(before + 1, await LastSequenceAsync("VERD"));
+        Assert.Equal(files.Count + 1, (await fixture.S3.KeysAsync(fixture.Aws.Bucket, "outbound/VERD/")).Count);
+        await AnswerAllAsync("VERD", next.FileName!, CanonicalOutcome.Success);
+    }
+
+    [Fact]
+    public async Task ABatchBiggerThanOneFile_GoesOutAsSeveralFilesOfTheSameCutoff()
+    {
+        await Exporter.ExportNowAsync("VERD", CancellationToken.None);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await fixture.AccrueAsync(ProgrammeCase.Of("VERD")));
+        }
+
+        var capped = new BatchExporter(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(),
+            Options.Create(new FulfilmentOptions { Bucket = fixture.Aws.Bucket, MaxRowsPerFile = 2 }), TimeProvider.System,
+            NullLogger<BatchExporter>.Instance);
+        var files = await capped.ExportNowAsync("VERD", CancellationToken.None);
+
+        Assert.Equal([2, 2, 1], files.Select(f => f.Rows));
+        var sequences = new List<int>();
+        var exported = new List<string>();
+        foreach (var file in files)
+        {
+            var accrualFile = await fixture.ReadAccrualFileAsync("VERD", file.FileName!);
+            sequences.Add(accrualFile.Batch.FileSequence);
+            exported.AddRange(accrualFile.Lines.Select(l => l.TransactionId));
+            await AnswerAllAsync("VERD", file.FileName!, CanonicalOutcome.Success);
+        }
+
+        Assert.Equal(Enumerable.Range(sequences[0], 3), sequences);
+        Assert.Equal(ids, exported); // oldest first, each once
+    }
+
+    [Fact]
+    public async Task ScheduledExport_RunsOncePerCutoff()
+    {
+        await Exporter.ExportDueAsync(CancellationToken.None);
+        var again = await Exporter.ExportDueAsync(CancellationToken.None);
+        Assert.Equal(PartnerFileSpecs.All.Count, again.Count);
+        Assert.All(again, r => Assert.Equal(ExportOutcome.NotDue, r.Outcome));
+    }
+
+    [Theory]
+    [InlineData("2025-03-14T16:59:59Z", "2025-03-13T17:00:00Z")]
+    [InlineData("2025-03-14T17:00:00Z", "2025-03-14T17:00:00Z")] // DOMAIN.md §9.9: at the instant is the new batch
+    [InlineData("2025-03-15T02:00:00Z", "2025-03-14T17:00:00Z")]
+    public void LastCutoff_IsTheLatestCutoffInstantAtOrBeforeNow(string now, string expected) =>
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+            BatchExporter.LastCutoff(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), new TimeOnly(17, 0)));
+
+    [Fact]
+    public async Task Redelivery_OfTheSameFileIsIgnored_AndADifferentFileForTheSameSequenceIsRefused()
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("LUMO"));
+        var export = (await Exporter.ExportNowAsync("LUMO", CancellationToken.None)).Single();
+        var file = await fixture.ReadAccrualFileAsync("LUMO", export.FileName!);
+        var today = DateTimeOffset.UtcNow;
+        var first = await fixture.PutHandbackAsync(file, _ => CanonicalOutcome.Success, today);
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(first, CancellationToken.None)).Outcome);
+        var firstBytes = await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, first);
+
+        // The same bytes again, delivered a day later under that day's name.
+        var spec = PartnerFileSpecs.Get("LUMO");
+        var resent = await fixture.PutInboundAsync("LUMO",
+            spec.HandbackFileName(file.Batch.FileSequence, DateOnly.FromDateTime(today.UtcDateTime).AddDays(1)), firstBytes);
+        Assert.Equal(IngestOutcome.Duplicate, (await Ingester.IngestAsync(resent, CancellationToken.None)).Outcome);
+        Assert.Equal(IngestOutcome.AlreadySeen, (await Ingester.IngestAsync(resent, CancellationToken.None)).Outcome);
+
+        var conflicting = await fixture.PutHandbackAsync(file, _ => CanonicalOutcome.AccountClosed, today.AddDays(2));
+        var refused = await Ingester.IngestAsync(conflicting, CancellationToken.None);
+        Assert.Equal(IngestOutcome.Refused, refused.Outcome);
+        Assert.Contains("already applied", refused.Error, StringComparison.Ordinal);
+
+        Assert.Equal(("fulfilled", 3), await StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task MalformedHandback_IsRefusedWhole_ChangesNothing_AndIsReported()
+    {
+        var ids = new[] { await fixture.AccrueAsync(ProgrammeCase.Of("HALC")), await fixture.AccrueAsync(ProgrammeCase.Of("HALC")) };
+        var export = (await Exporter.ExportNowAsync("HALC", CancellationToken.None)).Single();
+        var file = await fixture.ReadAccrualFileAsync("HALC", export.FileName!);
+        var key = await fixture.PutHandbackAsync(file, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
+        var good = Encoding.Latin1.GetString(await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, key));
+        await fixture.S3.DeleteObjectAsync(fixture.Aws.Bucket, key);
+        // The trailer claims one row more than the file has.
+        var trailer = $"#TOTAL;{file.Lines.Count}\r\n";
+        var broken = good.Replace(trailer, $"#TOTAL;{file.Lines.Count + 1}\r\n", StringComparison.Ordinal);
+        Assert.NotEqual(good, broken);
+        var brokenKey = await fixture.PutInboundAsync("HALC", key.Split('/')[^1], Encoding.Latin1.GetBytes(broken));
+
+        var result = await Ingester.IngestAsync(brokenKey, CancellationToken.None);
+
+        Assert.Equal(IngestOutcome.Refused, result.Outcome);
+        Assert.Contains($"line {file.Lines.Count + 2}", result.Error, StringComparison.Ordinal);
+        foreach (var id in ids)
+        {
+            Assert.Equal("submitted", (await StatusAsync(id)).Status);
+        }
+
+        var report = JsonDocument.Parse(await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, $"reports/HALC/{key.Split('/')[^1]}.report.json")).RootElement;
+        Assert.Equal("refused", report.GetProperty("outcome").GetString());
+        Assert.Equal(result.Error, report.GetProperty("error").GetString());
+
+        await AnswerAllAsync("HALC", export.FileName!, CanonicalOutcome.Success, DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    [Fact]
+    public async Task HandbackForAFileNeverSent_IsRefused()
+    {
+        var spec = PartnerFileSpecs.Get("CORV");
+        using var buffer = new MemoryStream();
+        await spec.Format.WriteHandbackAsync(buffer, new HandbackHeader("CORV", 99_999, DateTimeOffset.UtcNow),
+            [new HandbackLine(0, "01JPAM9S346Q3D25VT4F5V37E3", null, "0000", null, null, "Credited")], CancellationToken.None);
+        var key = await fixture.PutInboundAsync("CORV", spec.HandbackFileName(99_999, DateOnly.FromDateTime(DateTime.UtcNow)), buffer.ToArray());
+
+        var result = await Ingester.IngestAsync(key, CancellationToken.None);
+
+        Assert.Equal(IngestOutcome.Refused, result.Outcome);
+        Assert.Contains("no CORV accrual file with sequence 99999", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandbackForAFileWhoseExportHasNotCommitted_WaitsAndIsAppliedAfterwards()
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
+        var export = (await Exporter.ExportNowAsync("TAMR", CancellationToken.None)).Single();
+        await SetBatchStatusAsync("TAMR", export.FileName!, "claimed"); // as if the exporter died after the upload
+        var key = await AnswerOnlyAsync("TAMR", export.FileName!, CanonicalOutcome.Success);
+
+        Assert.Equal(IngestOutcome.Deferred, (await Ingester.IngestAsync(key, CancellationToken.None)).Outcome);
+        Assert.Equal("submitted", (await StatusAsync(id)).Status);
+
+        await SetBatchStatusAsync("TAMR", export.FileName!, "submitted");
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(key, CancellationToken.None)).Outcome);
+        Assert.Equal("fulfilled", (await StatusAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task RowAnomalies_AreReported_AndTheRestOfTheFileApplies()
+    {
+        var quil = ProgrammeCase.Of("QUIL");
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await fixture.AccrueAsync(quil));
+        }
+
+        var export = (await Exporter.ExportNowAsync("QUIL", CancellationToken.None)).Single();
+        var file = await fixture.ReadAccrualFileAsync("QUIL", export.FileName!);
+        var lines = await fixture.LinesOfAsync(file, ids);
+        var spec = PartnerFileSpecs.Get("QUIL");
+        HandbackLine Row(AccrualLine line, string code, long credited, string? memberId = null) =>
+            new(0, null, line.RowSequence, code, credited, memberId ?? line.MemberId, null);
+        var rows = file.Lines
+            .Where(l => !lines.ContainsValue(l))
+            .Select(l => FulfilmentSteps.HandbackFor(spec, l, CanonicalOutcome.Success))
+            .Concat(
+            [
+                Row(lines[ids[0]], "A00", lines[ids[0]].Amount),
+                Row(lines[ids[1]], "Z99", 0),
+                Row(lines[ids[2]], "A00", lines[ids[2]].Amount, memberId: "56000012X"),
+                Row(lines[ids[3]], "A00", lines[ids[3]].Amount - 1000),
+                Row(lines[ids[4]], "A00", lines[ids[4]].Amount),
+                Row(lines[ids[4]], "R02", 0),
+                new HandbackLine(0, null, file.Lines.Count + 7, "A00", 1000, quil.MemberId, null),
+            ])
+            .ToList();
+        using var buffer = new MemoryStream();
+        await spec.Format.WriteHandbackAsync(buffer, new HandbackHeader("QUIL", file.Batch.FileSequence, DateTimeOffset.UtcNow), rows, CancellationToken.None);
+        var key = await fixture.PutInboundAsync("QUIL", spec.HandbackFileName(file.Batch.FileSequence, DateOnly.FromDateTime(DateTime.UtcNow)), buffer.ToArray());
+
+        var result = await Ingester.IngestAsync(key, CancellationToken.None);
+
+        Assert.Equal(IngestOutcome.Applied, result.Outcome);
+        Assert.Equal(6, result.Anomalies);
+        Assert.Equal("fulfilled", (await StatusAsync(ids[0])).Status);
+        foreach (var untouched in ids.Skip(1))
+        {
+            Assert.Equal("submitted", (await StatusAsync(untouched)).Status);
+        }
+
+        var report = JsonDocument.Parse(await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, $"reports/QUIL/{key.Split('/')[^1]}.report.json")).RootElement;
+        var reasons = report.GetProperty("anomalies").EnumerateArray().Select(a => a.GetProperty("reason").GetString()!.Split(':')[0]).Order().ToList();
+        Assert.Equal(["CREDITED_MISMATCH", "DUPLICATE_ROW", "DUPLICATE_ROW", "MEMBER_ID_MISMATCH", "REFERENCE_NOT_IN_BATCH", "UNKNOWN_CODE"], reasons);
+    }
+
+    [Fact]
+    public async Task ProgrammeError_IsRetriedInTheNextBatch_UntilAttemptsRunOut()
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var export = (await Exporter.ExportNowAsync("TAMR", CancellationToken.None)).Single();
+            var file = await fixture.ReadAccrualFileAsync("TAMR", export.FileName!);
+            var ours = (await fixture.LinesOfAsync(file, [id]))[id];
+            var key = await fixture.PutHandbackAsync(file, line => line == ours ? CanonicalOutcome.ProgrammeError : CanonicalOutcome.Success,
+                DateTimeOffset.UtcNow.AddDays(attempt));
+            Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(key, CancellationToken.None)).Outcome);
+            // Created, then per attempt submitted and back to pending; the last attempt ends rejected.
+            Assert.Equal(attempt < 3 ? ("pending", 1 + (2 * attempt)) : ("rejected", 7), await StatusAsync(id));
+        }
+
+        await using var connection = await fixture.OpenDatabaseAsync();
+        var outcome = await connection.QuerySingleAsync<(string Status, int Attempts, string Code, string? ProgrammeCode)>(
+            "SELECT status, attempts, outcome_code, outcome_programme_code FROM transactions WHERE id = @Id", new { Id = id });
+        Assert.Equal(("rejected", 3, "RETRIES_EXHAUSTED", (string?)null), outcome);
+    }
+
+    [Fact]
+    public async Task Sweep_ExpiresWhatNoHandbackSettledWithinTenDays_AndALateRowIsAnAnomaly()
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("CORV"));
+        var export = (await Exporter.ExportNowAsync("CORV", CancellationToken.None)).Single();
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        {
+            await connection.ExecuteAsync("UPDATE transactions SET dispatched_at = UTC_TIMESTAMP(6) - INTERVAL 10 DAY - INTERVAL 1 MINUTE WHERE id = @Id", new { Id = id });
+        }
+
+        Assert.True(await fixture.Get<ExpirySweep>().SweepAsync(CancellationToken.None) >= 1);
+        Assert.Equal(("expired", 3), await StatusAsync(id));
+        Assert.Equal(0, await fixture.Get<ExpirySweep>().SweepAsync(CancellationToken.None));
+
+        var file = await fixture.ReadAccrualFileAsync("CORV", export.FileName!);
+        var key = await fixture.PutHandbackAsync(file, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
+        var result = await Ingester.IngestAsync(key, CancellationToken.None);
+        Assert.Equal(IngestOutcome.Applied, result.Outcome);
+        Assert.Equal(1, result.Anomalies);
+        Assert.Equal(("expired", 3), await StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task QueueOutage_DelaysNotifications_AndNeverLosesThem()
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("CORV"));
+        var down = new FulfilmentOptions
+        {
+            Bucket = fixture.Aws.Bucket,
+            BankQueues = new() { ["HARB"] = fixture.Aws.BankQueue("HARB").Replace("HARB", "GONE", StringComparison.Ordinal) },
+        };
+        var broken = new EventPublisher(fixture.Get<MySqlDataSource>(), fixture.Sqs, Options.Create(down),
+            fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, NullLogger<EventPublisher>.Instance);
+
+        await Assert.ThrowsAnyAsync<Amazon.SQS.AmazonSQSException>(() => broken.PublishAsync(CancellationToken.None));
+        Assert.True(await UnpublishedAsync(id));
+
+        Assert.True(await fixture.Get<EventPublisher>().PublishAsync(CancellationToken.None) >= 1);
+        Assert.False(await UnpublishedAsync(id));
+    }
+
+    [Fact]
+    public async Task HandbackAnnouncedOnTheIngestQueue_IsApplied()
+    {
+        await fixture.AccrueAsync(ProgrammeCase.Of("CORV"));
+        var export = (await Exporter.ExportNowAsync("CORV", CancellationToken.None)).Single();
+        var key = await AnswerOnlyAsync("CORV", export.FileName!, CanonicalOutcome.Success);
+
+        var results = new List<IngestResult>();
+        for (var polls = 0; polls < 20 && !results.Any(r => r.Key == key); polls++)
+        {
+            results.AddRange(await Ingester.IngestQueuedAsync(waitSeconds: 1, CancellationToken.None));
+        }
+
+        Assert.Equal(IngestOutcome.Applied, results.Single(r => r.Key == key).Outcome);
+    }
+
+    private async Task<string> AnswerOnlyAsync(string programme, string fileName, CanonicalOutcome outcome, DateTimeOffset? processedAt = null)
+    {
+        var file = await fixture.ReadAccrualFileAsync(programme, fileName);
+        return await fixture.PutHandbackAsync(file, _ => outcome, processedAt ?? DateTimeOffset.UtcNow);
+    }
+
+    private async Task AnswerAllAsync(string programme, string fileName, CanonicalOutcome outcome, DateTimeOffset? processedAt = null)
+    {
+        var key = await AnswerOnlyAsync(programme, fileName, outcome, processedAt);
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(key, CancellationToken.None)).Outcome);
+    }
+
+    private async Task SetBatchStatusAsync(string programme, string fileName, string status)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await connection.ExecuteAsync("UPDATE batches SET status = @Status WHERE programme_code = @Programme AND file_name = @FileName",
+            new { Status = status, Programme = programme, FileName = fileName });
+    }
+
+    private async Task<int> LastSequenceAsync(string programme)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        return await connection.ExecuteScalarAsync<int>(
+            "SELECT COALESCE(MAX(file_sequence), 0) FROM batches WHERE programme_code = @Programme", new { Programme = programme });
+    }
+
+    /// <summary>The transaction's status and how many events it has had.</summary>
+    private async Task<(string Status, int Events)> StatusAsync(string id)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        return await connection.QuerySingleAsync<(string, int)>(
+            "SELECT t.status, (SELECT COUNT(*) FROM events e WHERE e.transaction_id = t.id) FROM transactions t WHERE t.id = @Id", new { Id = id });
+    }
+
+    private async Task<bool> UnpublishedAsync(string id)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        return await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE transaction_id = @Id AND published_at IS NULL)", new { Id = id });
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Dapper;
+using Loyalty.Api.Infrastructure.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Loyalty.Api.Tests.Infrastructure;
+
+/// <summary>The API on real Kestrel (loopback, a free port) over a real MariaDB, built once per test run.</summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string HarbClient = "harb-test";
+    public const string OrchClient = "orch-test";
+    public const string NvalClient = "nval-test";
+    public const string StrayClient = "stray-test";
+
+    private readonly string keyFile = Path.Combine(Path.GetTempPath(), $"loyalty-test-{Guid.NewGuid():N}.key");
+    private MariaDbServer? server;
+
+    public LoyaltyApiFactory Factory { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public string DatabaseName { get; } = "loyalty_test_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)
+        + "_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    public async Task InitializeAsync()
+    {
+        server = await MariaDbServer.StartAsync(DatabaseName);
+        ConnectionString = server.ConnectionString;
+        Factory = new LoyaltyApiFactory(ConnectionString, keyFile, new Dictionary<string, string?>());
+        Factory.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await using (var connection = new MySqlConnection(ConnectionString))
+        {
+            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS `{DatabaseName}`");
+        }
+
+        File.Delete(keyFile);
+        if (server is not null)
+        {
+            await server.StopAsync();
+        }
+    }
+
+    public HttpClient Client(string? clientId = HarbClient, params string[] scopes)
+    {
+        var client = Factory.CreateClient();
+        if (clientId is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(clientId, scopes));
+        }
+
+        return client;
+    }
+
+    public string Token(string clientId, params string[] scopes) =>
+        Factory.Services.GetRequiredService<DevelopmentIssuer>()
+            .Mint(clientId, scopes.Length == 0 ? Scopes.All : scopes, TimeSpan.FromMinutes(10));
+
+    public async Task<MySqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
+
+/// <summary>The real Program, on Kestrel, configured for tests only through settings.</summary>
+public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public LoyaltyApiFactory(string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides)
+    {
+        settings = new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = connectionString,
+            ["Auth:Issuer"] = "http://127.0.0.1/loyalty-test-issuer",
+            ["Auth:DevelopmentKeyFile"] = keyFile,
+            [$"BankClients:Clients:{ApiFixture.HarbClient}"] = "HARB",
+            [$"BankClients:Clients:{ApiFixture.OrchClient}"] = "ORCH",
+            [$"BankClients:Clients:{ApiFixture.NvalClient}"] = "NVAL",
+            ["Instance:Id"] = "test-instance",
+            ["RateLimit:PermitsPerSecond"] = "10000",
+            ["RateLimit:Burst"] = "10000",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Test");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiSuite : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Amazon.S3;
+using Amazon.SQS;
+using Dapper;
+using Loyalty.Api.Infrastructure.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Loyalty.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The API over its own MariaDB database and its own local AWS, with the scheduled worker off: tests run
+/// each fulfilment step themselves (through the same services the worker uses) and see exactly its effect.
+/// </summary>
+public sealed class FulfilmentFixture : IAsyncLifetime
+{
+    private readonly string keyFile = Path.Combine(Path.GetTempPath(), $"loyalty-test-{Guid.NewGuid():N}.key");
+    private MariaDbServer? server;
+
+    public LoyaltyApiFactory Factory { get; private set; } = null!;
+
+    public LocalAws Aws { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public string DatabaseName { get; } = "loyalty_fulfil_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)
+        + "_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    public IServiceProvider Services => Factory.Services;
+
+    public IAmazonS3 S3 => Services.GetRequiredService<IAmazonS3>();
+
+    public IAmazonSQS Sqs => Services.GetRequiredService<IAmazonSQS>();
+
+    public async Task InitializeAsync()
+    {
+        server = await MariaDbServer.StartAsync(DatabaseName);
+        ConnectionString = server.ConnectionString;
+        Aws = await LocalAws.StartAsync();
+        // The SDK takes credentials and region from the environment, as on a machine with a profile.
+        foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION" })
+        {
+            Environment.SetEnvironmentVariable(name, Aws.Settings[name]);
+        }
+
+        var settings = Aws.Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
+        settings["Fulfilment:WorkerEnabled"] = "false";
+        Factory = new LoyaltyApiFactory(ConnectionString, keyFile, settings);
+        Factory.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await using (var connection = new MySqlConnection(ConnectionString))
+        {
+            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS `{DatabaseName}`");
+        }
+
+        File.Delete(keyFile);
+        await Aws.StopAsync();
+        if (server is not null)
+        {
+            await server.StopAsync();
+        }
+    }
+
+    public HttpClient Client(string clientId)
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            Services.GetRequiredService<DevelopmentIssuer>().Mint(clientId, Scopes.All, TimeSpan.FromMinutes(10)));
+        return client;
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async Task<MySqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FulfilmentSuite : ICollectionFixture<FulfilmentFixture>
+{
+    public const string Name = "fulfilment";
+}

@@ -1,0 +1,48 @@
+namespace Loyalty.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The project's local AWS (scripts/local-aws.sh: moto's server with the fulfilment bucket and queues) in
+/// a state folder of this test run alone, so its emulator is ours to stop.
+/// </summary>
+public sealed class LocalAws
+{
+    private readonly string script;
+    private readonly Dictionary<string, string> environment;
+
+    private LocalAws(string script, Dictionary<string, string> environment, IReadOnlyDictionary<string, string> settings)
+    {
+        this.script = script;
+        this.environment = environment;
+        Settings = settings;
+    }
+
+    /// <summary>What the app is configured with (AWS_* and Fulfilment__*), as the script prints it.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    public string Endpoint => Settings["AWS_ENDPOINT_URL"];
+
+    public string Bucket => Settings["Fulfilment__Bucket"];
+
+    public string BankQueue(string bank) => Settings[$"Fulfilment__BankQueues__{bank}"];
+
+    public static async Task<LocalAws> StartAsync()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["LOYALTY_AWS_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", $"aws-test-{Environment.ProcessId}"),
+        };
+        var script = Path.Combine(RepositoryRoot.Path, "scripts", "local-aws.sh");
+        await Scripts.RunAsync(script, "start", environment);
+        var settings = (await Scripts.RunAsync(script, "env", environment))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
+        return new LocalAws(script, environment, settings);
+    }
+
+    public async Task StopAsync()
+    {
+        await Scripts.RunAsync(script, "stop", environment);
+        Directory.Delete(environment["LOYALTY_AWS_DIR"], recursive: true);
+    }
+}

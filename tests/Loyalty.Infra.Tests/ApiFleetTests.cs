@@ -1,0 +1,377 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Loyalty.Infra.Tests;
+
+/// <summary>The ApiFleet construct as both stages synthesise it: ALB, target group, launch template, group, alarms, policies.</summary>
+[Collection(StagesSuite.Name)]
+public sealed class ApiFleetTests(Stages stages)
+{
+    private static readonly string[] EnforcingDesyncModes = ["defensive", "strictest"];
+    private static readonly string[] PublicAccessBlockFlags = ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"];
+
+    public static TheoryData<string> StageNames => ["dev", "prod"];
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void LaunchTemplate_RequiresImdsv2_EncryptsTheRootVolume_AndAssignsNoPublicIp(string stage)
+    {
+        var fleet = stages[stage].Config.Fleet;
+        var data = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData");
+
+        var metadata = data.GetProperty("MetadataOptions");
+        Assert.Equal("required", metadata.GetProperty("HttpTokens").GetString());
+        Assert.Equal(1, metadata.GetProperty("HttpPutResponseHopLimit").GetInt32());
+        Assert.Equal("enabled", metadata.GetProperty("HttpEndpoint").GetString());
+
+        var root = Assert.Single(data.GetProperty("BlockDeviceMappings").EnumerateArray());
+        Assert.Equal("/dev/xvda", root.GetProperty("DeviceName").GetString());
+        var ebs = root.GetProperty("Ebs");
+        Assert.True(ebs.GetProperty("Encrypted").GetBoolean());
+        Assert.Equal("gp3", ebs.GetProperty("VolumeType").GetString());
+        Assert.Equal(fleet.RootVolumeGiB, ebs.GetProperty("VolumeSize").GetInt32());
+
+        var nic = Assert.Single(data.GetProperty("NetworkInterfaces").EnumerateArray());
+        Assert.False(nic.GetProperty("AssociatePublicIpAddress").GetBoolean());
+        Assert.Equal(fleet.AmiId, data.GetProperty("ImageId").GetString());
+        Assert.Equal(fleet.InstanceType, data.GetProperty("InstanceType").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void LaunchTemplate_TagsInstancesAndVolumes(string stage)
+    {
+        var data = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData");
+        var specifications = data.GetProperty("TagSpecifications").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("ResourceType").GetString()!, s => Tags(s.GetProperty("Tags")));
+
+        foreach (var type in new[] { "instance", "volume" })
+        {
+            var tags = specifications[type];
+            Assert.Equal(stage, tags["stage"]);
+            foreach (var (key, value) in stages[stage].Config.Tags)
+            {
+                Assert.Equal(value, tags[key]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void Group_UsesTheLaunchTemplate_NeverALaunchConfiguration(string stage)
+    {
+        var synthesised = stages[stage];
+        synthesised.Template.ResourceCountIs("AWS::AutoScaling::LaunchConfiguration", 0);
+        var group = Single(stage, "AWS::AutoScaling::AutoScalingGroup").Properties;
+        var launchTemplate = group.GetProperty("LaunchTemplate");
+
+        Assert.False(group.TryGetProperty("LaunchConfigurationName", out _));
+        Assert.Equal("AWS::EC2::LaunchTemplate", stages[stage].Resource(SynthesisedStage.RefOf(launchTemplate.GetProperty("LaunchTemplateId"))).GetProperty("Type").GetString());
+        Assert.Equal("LatestVersionNumber", launchTemplate.GetProperty("Version").GetProperty("Fn::GetAtt")[1].GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void Group_SizeAndHealthChecks_FollowTheStage_InThePrivateAppSubnets(string stage)
+    {
+        var fleet = stages[stage].Config.Fleet;
+        var group = Single(stage, "AWS::AutoScaling::AutoScalingGroup").Properties;
+
+        Assert.Equal(Invariant(fleet.MinSize), group.GetProperty("MinSize").GetString());
+        Assert.Equal(Invariant(fleet.DesiredCapacity), group.GetProperty("DesiredCapacity").GetString());
+        Assert.Equal(Invariant(fleet.MaxSize), group.GetProperty("MaxSize").GetString());
+        Assert.Equal("ELB", group.GetProperty("HealthCheckType").GetString());
+        Assert.Equal(fleet.HealthCheckGraceSeconds, group.GetProperty("HealthCheckGracePeriod").GetInt32());
+        Assert.Equal([Single(stage, "AWS::ElasticLoadBalancingV2::TargetGroup").LogicalId],
+            group.GetProperty("TargetGroupARNs").EnumerateArray().Select(SynthesisedStage.RefOf));
+        AssertSubnetsAreTheTierInEachZone(stage, group.GetProperty("VPCZoneIdentifier"), Network.AppTier);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void Group_RollsOneInstanceAtATime_NeverBelowDesiredCapacity(string stage)
+    {
+        var fleet = stages[stage].Config.Fleet;
+        var (id, _) = Single(stage, "AWS::AutoScaling::AutoScalingGroup");
+        var rolling = stages[stage].Resource(id).GetProperty("UpdatePolicy").GetProperty("AutoScalingRollingUpdate");
+
+        var minInService = rolling.GetProperty("MinInstancesInService").GetInt32();
+        Assert.Equal(fleet.DesiredCapacity, minInService);
+        Assert.True(minInService >= fleet.MinSize);
+        // CloudFormation needs room for the replacement: MinInstancesInService must stay below MaxSize.
+        Assert.True(minInService < fleet.MaxSize);
+        Assert.Equal(1, rolling.GetProperty("MaxBatchSize").GetInt32());
+        // No cfn-signal on the stage's AMI yet: waiting on signals would time out every update.
+        Assert.False(rolling.TryGetProperty("WaitOnResourceSignals", out var wait) && wait.GetBoolean());
+        // Without signals, each batch pauses for the health-check grace so the new host can pass /health/ready first.
+        Assert.Equal(TimeSpan.FromSeconds(fleet.HealthCheckGraceSeconds), System.Xml.XmlConvert.ToTimeSpan(rolling.GetProperty("PauseTime").GetString()!));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void InstanceRole_HasOnlyTheSsmAndCloudWatchAgentManagedPolicies_AndNoWildcardGrants(string stage)
+    {
+        var profileArn = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData")
+            .GetProperty("IamInstanceProfile").GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString()!;
+        var roleId = SynthesisedStage.RefOf(Assert.Single(stages[stage].Resource(profileArn).GetProperty("Properties").GetProperty("Roles").EnumerateArray()));
+        var role = stages[stage].Resource(roleId).GetProperty("Properties");
+
+        Assert.Equal("ec2.amazonaws.com", Assert.Single(role.GetProperty("AssumeRolePolicyDocument").GetProperty("Statement").EnumerateArray())
+            .GetProperty("Principal").GetProperty("Service").GetString());
+        var managed = role.GetProperty("ManagedPolicyArns").EnumerateArray()
+            .Select(a => a.GetProperty("Fn::Join")[1].EnumerateArray().Last().GetString()!)
+            .Order(StringComparer.Ordinal);
+        Assert.Equal([":iam::aws:policy/AmazonSSMManagedInstanceCore", ":iam::aws:policy/CloudWatchAgentServerPolicy"], managed);
+        Assert.False(role.TryGetProperty("Policies", out _));
+        // What later constructs grant (bucket, queues, parameters) names actions and resources, never `*`.
+        var statements = stages[stage].Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties.GetProperty("Roles").EnumerateArray().Any(r => r.TryGetProperty("Ref", out var id) && id.GetString() == roleId))
+            .SelectMany(p => p.Properties.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray())
+            .ToList();
+        Assert.NotEmpty(statements);
+        foreach (var statement in statements)
+        {
+            Assert.All(Values(statement.GetProperty("Action")), action => Assert.False(action == "*" || action.EndsWith(":*", StringComparison.Ordinal), action));
+            Assert.All(Values(statement.GetProperty("Resource")), resource => Assert.NotEqual("*", resource));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void CpuAlarms_WatchTheGroupsAverageCpu_WithTheStagesThresholdsAndPeriods(string stage)
+    {
+        var scaling = stages[stage].Config.Scaling;
+        var (groupId, _) = Single(stage, "AWS::AutoScaling::AutoScalingGroup");
+        var alarms = CpuAlarms(stage).ToList();
+
+        Assert.Equal(2, alarms.Count);
+        Assert.Equal(2, stages[stage].Resources("AWS::CloudWatch::Alarm")
+            .Count(a => a.Properties.TryGetProperty("MetricName", out var m) && m.GetString() == "CPUUtilization"
+                && a.Properties.GetProperty("Namespace").GetString() == "AWS/EC2"));
+        foreach (var alarm in alarms)
+        {
+            Assert.Equal("AWS/EC2", alarm.GetProperty("Namespace").GetString());
+            Assert.Equal("Average", alarm.GetProperty("Statistic").GetString());
+            var dimension = Assert.Single(alarm.GetProperty("Dimensions").EnumerateArray());
+            Assert.Equal("AutoScalingGroupName", dimension.GetProperty("Name").GetString());
+            Assert.Equal(groupId, SynthesisedStage.RefOf(dimension.GetProperty("Value")));
+            Assert.Equal(scaling.PeriodSeconds, alarm.GetProperty("Period").GetInt32());
+            Assert.Equal(scaling.EvaluationPeriods, alarm.GetProperty("EvaluationPeriods").GetInt32());
+            Assert.Equal(scaling.DatapointsToAlarm, alarm.GetProperty("DatapointsToAlarm").GetInt32());
+            Assert.Equal("notBreaching", alarm.GetProperty("TreatMissingData").GetString());
+            Assert.False(alarm.TryGetProperty("ActionsEnabled", out var enabled) && !enabled.GetBoolean());
+        }
+
+        var byComparison = alarms.ToDictionary(a => a.GetProperty("ComparisonOperator").GetString()!, a => a.GetProperty("Threshold").GetDouble());
+        Assert.Equal(scaling.ScaleOutCpuPercent, byComparison["GreaterThanThreshold"]);
+        Assert.Equal(scaling.ScaleInCpuPercent, byComparison["LessThanThreshold"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void ScalingPolicies_AreSimpleScalingByOneInstance_WithTheStagesCooldown(string stage)
+    {
+        var (groupId, _) = Single(stage, "AWS::AutoScaling::AutoScalingGroup");
+        var policies = stages[stage].Resources("AWS::AutoScaling::ScalingPolicy").Select(p => p.Properties).ToList();
+
+        Assert.Equal(2, policies.Count);
+        foreach (var policy in policies)
+        {
+            Assert.Equal(groupId, SynthesisedStage.RefOf(policy.GetProperty("AutoScalingGroupName")));
+            Assert.Equal("SimpleScaling", policy.GetProperty("PolicyType").GetString());
+            Assert.Equal("ChangeInCapacity", policy.GetProperty("AdjustmentType").GetString());
+            Assert.Equal(Invariant(stages[stage].Config.Scaling.CooldownSeconds), policy.GetProperty("Cooldown").GetString());
+        }
+
+        Assert.Equal([-1, 1], policies.Select(p => p.GetProperty("ScalingAdjustment").GetInt32()).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void EachCpuAlarm_TriggersItsOwnScalingPolicy(string stage)
+    {
+        var adjustments = stages[stage].Resources("AWS::AutoScaling::ScalingPolicy")
+            .ToDictionary(p => p.LogicalId, p => p.Properties.GetProperty("ScalingAdjustment").GetInt32());
+
+        foreach (var alarm in CpuAlarms(stage))
+        {
+            var action = SynthesisedStage.RefOf(Assert.Single(alarm.GetProperty("AlarmActions").EnumerateArray()));
+            var expected = alarm.GetProperty("ComparisonOperator").GetString() == "GreaterThanThreshold" ? 1 : -1;
+            Assert.Equal(expected, adjustments[action]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void HttpsListener_ServesTheStagesCertificate_WithTheTls13Policy(string stage)
+    {
+        var (loadBalancerId, _) = Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+        var listeners = stages[stage].Resources("AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Properties).ToList();
+        Assert.Equal(2, listeners.Count);
+        Assert.All(listeners, l => Assert.Equal(loadBalancerId, SynthesisedStage.RefOf(l.GetProperty("LoadBalancerArn"))));
+
+        var https = Assert.Single(listeners, l => l.GetProperty("Port").GetInt32() == 443);
+        Assert.Equal("HTTPS", https.GetProperty("Protocol").GetString());
+        Assert.Equal("ELBSecurityPolicy-TLS13-1-2-2021-06", https.GetProperty("SslPolicy").GetString());
+        Assert.Equal(stages[stage].Config.Edge.CertificateArn,
+            Assert.Single(https.GetProperty("Certificates").EnumerateArray()).GetProperty("CertificateArn").GetString());
+        var forward = Assert.Single(https.GetProperty("DefaultActions").EnumerateArray());
+        Assert.Equal("forward", forward.GetProperty("Type").GetString());
+        Assert.Equal(Single(stage, "AWS::ElasticLoadBalancingV2::TargetGroup").LogicalId, SynthesisedStage.RefOf(forward.GetProperty("TargetGroupArn")));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void HttpListener_OnlyRedirectsToHttpsPermanently(string stage)
+    {
+        var http = Assert.Single(stages[stage].Resources("AWS::ElasticLoadBalancingV2::Listener"),
+            l => l.Properties.GetProperty("Port").GetInt32() == 80).Properties;
+
+        Assert.Equal("HTTP", http.GetProperty("Protocol").GetString());
+        var action = Assert.Single(http.GetProperty("DefaultActions").EnumerateArray());
+        Assert.Equal("redirect", action.GetProperty("Type").GetString());
+        var redirect = action.GetProperty("RedirectConfig");
+        Assert.Equal(("HTTPS", "443", "HTTP_301"),
+            (redirect.GetProperty("Protocol").GetString(), redirect.GetProperty("Port").GetString(), redirect.GetProperty("StatusCode").GetString()));
+        stages[stage].Template.ResourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void LoadBalancer_IsInternetFacingInThePublicSubnets_AndHardened(string stage)
+    {
+        var alb = Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer").Properties;
+
+        Assert.Equal("internet-facing", alb.GetProperty("Scheme").GetString());
+        Assert.Equal("application", alb.GetProperty("Type").GetString());
+        AssertSubnetsAreTheTierInEachZone(stage, alb.GetProperty("Subnets"), Network.PublicTier);
+        var attributes = Attributes(alb.GetProperty("LoadBalancerAttributes"));
+        Assert.Equal("true", attributes["routing.http.drop_invalid_header_fields.enabled"].GetString());
+        Assert.Contains(attributes["routing.http.desync_mitigation_mode"].GetString(), EnforcingDesyncModes);
+        Assert.Equal(stages[stage].Config.Edge.AlbDeletionProtection ? "true" : "false", attributes["deletion_protection.enabled"].GetString());
+    }
+
+    [Theory]
+    [InlineData("dev", "false")]
+    [InlineData("prod", "true")]
+    public void LoadBalancer_DeletionProtection_IsOnInProdOnly(string stage, string expected)
+    {
+        var attributes = Attributes(Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer").Properties.GetProperty("LoadBalancerAttributes"));
+
+        Assert.Equal(expected, attributes["deletion_protection.enabled"].GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void AccessLogs_GoToAHardenedSseS3Bucket(string stage)
+    {
+        var attributes = Attributes(Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer").Properties.GetProperty("LoadBalancerAttributes"));
+        Assert.Equal("true", attributes["access_logs.s3.enabled"].GetString());
+        var bucketId = SynthesisedStage.RefOf(attributes["access_logs.s3.bucket"]);
+        var bucket = stages[stage].Resource(bucketId);
+        var properties = bucket.GetProperty("Properties");
+
+        // ALB log delivery accepts SSE-S3 only.
+        var encryption = Assert.Single(properties.GetProperty("BucketEncryption").GetProperty("ServerSideEncryptionConfiguration").EnumerateArray());
+        Assert.Equal("AES256", encryption.GetProperty("ServerSideEncryptionByDefault").GetProperty("SSEAlgorithm").GetString());
+        var block = properties.GetProperty("PublicAccessBlockConfiguration");
+        Assert.All(PublicAccessBlockFlags,
+            flag => Assert.True(block.GetProperty(flag).GetBoolean(), flag));
+        Assert.Equal("BucketOwnerEnforced", Assert.Single(properties.GetProperty("OwnershipControls").GetProperty("Rules").EnumerateArray())
+            .GetProperty("ObjectOwnership").GetString());
+        Assert.False(properties.TryGetProperty("AccessControl", out _));
+        Assert.Equal("Enabled", properties.GetProperty("VersioningConfiguration").GetProperty("Status").GetString());
+        Assert.Contains(properties.GetProperty("LifecycleConfiguration").GetProperty("Rules").EnumerateArray(),
+            r => r.TryGetProperty("NoncurrentVersionExpiration", out _) && r.GetProperty("Status").GetString() == "Enabled");
+
+        var kept = stage == "prod" ? "Retain" : "Delete";
+        Assert.Equal(kept, bucket.GetProperty("DeletionPolicy").GetString());
+        Assert.Equal(kept, bucket.GetProperty("UpdateReplacePolicy").GetString());
+        // autoDeleteObjects would add a nodejs20.x custom-resource Lambda (cfn-lint E2533).
+        Assert.Empty(stages[stage].Resources("Custom::S3AutoDeleteObjects"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void AccessLogBucket_RefusesRequestsWithoutTls(string stage)
+    {
+        var attributes = Attributes(Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer").Properties.GetProperty("LoadBalancerAttributes"));
+        var bucketId = SynthesisedStage.RefOf(attributes["access_logs.s3.bucket"]);
+        var policy = Assert.Single(stages[stage].Resources("AWS::S3::BucketPolicy"), p => SynthesisedStage.RefOf(p.Properties.GetProperty("Bucket")) == bucketId).Properties;
+
+        var deny = Assert.Single(policy.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray(),
+            s => s.GetProperty("Effect").GetString() == "Deny");
+        Assert.Equal("s3:*", deny.GetProperty("Action").GetString());
+        Assert.Equal("false", deny.GetProperty("Condition").GetProperty("Bool").GetProperty("aws:SecureTransport").GetString());
+        Assert.Equal(2, deny.GetProperty("Resource").GetArrayLength());
+        Assert.DoesNotContain(policy.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray(),
+            s => s.GetProperty("Effect").GetString() == "Allow" && s.GetProperty("Principal").ToString().Contains("\"*\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void TargetGroup_ChecksHealthReady_AndDrainsForTheStagesDelay(string stage)
+    {
+        var fleet = stages[stage].Config.Fleet;
+        var group = Single(stage, "AWS::ElasticLoadBalancingV2::TargetGroup").Properties;
+
+        Assert.Equal("/health/ready", group.GetProperty("HealthCheckPath").GetString());
+        Assert.Equal(("HTTP", fleet.AppPort, "instance"),
+            (group.GetProperty("Protocol").GetString(), group.GetProperty("Port").GetInt32(), group.GetProperty("TargetType").GetString()));
+        Assert.Equal("200", group.GetProperty("Matcher").GetProperty("HttpCode").GetString());
+        Assert.InRange(group.GetProperty("HealthyThresholdCount").GetInt32(), 2, 5);
+        Assert.InRange(group.GetProperty("UnhealthyThresholdCount").GetInt32(), 2, 5);
+        Assert.InRange(group.GetProperty("HealthCheckIntervalSeconds").GetInt32(), 5, 30);
+        Assert.True(group.GetProperty("HealthCheckTimeoutSeconds").GetInt32() < group.GetProperty("HealthCheckIntervalSeconds").GetInt32());
+        Assert.Equal(Invariant(fleet.DeregistrationDelaySeconds), Attributes(group.GetProperty("TargetGroupAttributes"))["deregistration_delay.timeout_seconds"].GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void AlbDnsName_IsAnOutput(string stage)
+    {
+        var (loadBalancerId, _) = Single(stage, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+        var value = stages[stage].Json.GetProperty("Outputs").GetProperty("AlbDnsName").GetProperty("Value").GetProperty("Fn::GetAtt");
+
+        Assert.Equal(loadBalancerId, value[0].GetString());
+        Assert.Equal("DNSName", value[1].GetString());
+    }
+
+    /// <summary>A policy's Action or Resource: one value or a list; a non-string (an intrinsic) counts as specific.</summary>
+    private static IEnumerable<string> Values(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => [element.GetString()!],
+        JsonValueKind.Array => element.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "(intrinsic)"),
+        _ => ["(intrinsic)"],
+    };
+
+    private IEnumerable<JsonElement> CpuAlarms(string stage) =>
+        stages[stage].Resources("AWS::CloudWatch::Alarm").Select(a => a.Properties)
+            .Where(a => a.TryGetProperty("Namespace", out var ns) && ns.GetString() == "AWS/EC2"
+                && a.GetProperty("MetricName").GetString() == "CPUUtilization");
+
+    private void AssertSubnetsAreTheTierInEachZone(string stage, JsonElement subnetRefs, string tier)
+    {
+        var subnets = subnetRefs.EnumerateArray().Select(s => stages[stage].Resource(SynthesisedStage.RefOf(s)).GetProperty("Properties")).ToList();
+        Assert.All(subnets, s => Assert.Equal(tier, Tags(s.GetProperty("Tags"))["aws-cdk:subnet-name"]));
+        Assert.Equal(stages[stage].Config.AvailabilityZones.Order(StringComparer.Ordinal),
+            subnets.Select(s => s.GetProperty("AvailabilityZone").GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The launch template the group launches from (the bastion has its own).</summary>
+    private (string LogicalId, JsonElement Properties) FleetLaunchTemplate(string stage)
+    {
+        var id = SynthesisedStage.RefOf(Single(stage, "AWS::AutoScaling::AutoScalingGroup").Properties.GetProperty("LaunchTemplate").GetProperty("LaunchTemplateId"));
+        return (id, stages[stage].Resource(id).GetProperty("Properties"));
+    }
+
+    private (string LogicalId, JsonElement Properties) Single(string stage, string type) => Assert.Single(stages[stage].Resources(type));
+
+    private static Dictionary<string, JsonElement> Attributes(JsonElement keyValues) =>
+        keyValues.EnumerateArray().ToDictionary(a => a.GetProperty("Key").GetString()!, a => a.GetProperty("Value"));
+
+    private static Dictionary<string, string> Tags(JsonElement tags) =>
+        tags.EnumerateArray().ToDictionary(t => t.GetProperty("Key").GetString()!, t => t.GetProperty("Value").GetString()!);
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

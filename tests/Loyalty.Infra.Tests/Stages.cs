@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
+
+namespace Loyalty.Infra.Tests;
+
+/// <summary>
+/// Both stages synthesised once per test run (synth is slow): the real stage files through the real stack,
+/// as <c>npx cdk synth -c stage=...</c> builds them.
+/// </summary>
+public sealed class Stages
+{
+    private readonly Lazy<SynthesisedStage> dev = new(() => SynthesisedStage.Of("dev"));
+    private readonly Lazy<SynthesisedStage> prod = new(() => SynthesisedStage.Of("prod"));
+
+    public SynthesisedStage Dev => dev.Value;
+
+    public SynthesisedStage Prod => prod.Value;
+
+    public SynthesisedStage this[string stage] => stage == "prod" ? Prod : Dev;
+}
+
+public sealed class SynthesisedStage
+{
+    private SynthesisedStage(StageConfig config, LoyaltyStack stack, Template template, string templatePath)
+    {
+        Config = config;
+        Stack = stack;
+        Template = template;
+        TemplatePath = templatePath;
+        Json = JsonDocument.Parse(File.ReadAllText(templatePath)).RootElement.Clone();
+    }
+
+    public StageConfig Config { get; }
+
+    /// <summary>The synthesised stack, for <c>Annotations.FromStack</c> (the policy gate's findings).</summary>
+    public LoyaltyStack Stack { get; }
+
+    public Template Template { get; }
+
+    /// <summary>The template file as the CDK CLI writes it into cdk.out (with its metadata).</summary>
+    public string TemplatePath { get; }
+
+    /// <summary>The template as CloudFormation JSON.</summary>
+    public JsonElement Json { get; }
+
+    public JsonElement Resource(string logicalId) => Json.GetProperty("Resources").GetProperty(logicalId);
+
+    /// <summary>The logical id of the resource at a construct path below the stack (e.g. <c>Database/Instance/Resource</c>).</summary>
+    public string LogicalIdAt(string path) =>
+        Json.GetProperty("Resources").EnumerateObject()
+            .Single(r => r.Value.TryGetProperty("Metadata", out var m) && m.GetProperty("aws:cdk:path").GetString() == $"Loyalty-{Config.Name}/{path}")
+            .Name;
+
+    /// <summary>The logical id a <c>Ref</c> or <c>Fn::GetAtt</c> names.</summary>
+    public static string RefOf(JsonElement value) =>
+        (value.TryGetProperty("Ref", out var reference) ? reference : value.GetProperty("Fn::GetAtt")[0]).GetString()
+        ?? throw new InvalidOperationException($"no logical id in {value}");
+
+    public IEnumerable<(string LogicalId, JsonElement Properties)> Resources(string type) =>
+        Json.GetProperty("Resources").EnumerateObject()
+            .Where(r => r.Value.GetProperty("Type").GetString() == type)
+            .Select(r => (r.Name, r.Value.TryGetProperty("Properties", out var p) ? p : default));
+
+    public static SynthesisedStage Of(string stage)
+    {
+        var config = StageLoader.Load(RepositoryRoot.Path, stage);
+        var outdir = Path.Combine(Path.GetTempPath(), $"loyalty-cdk-{stage}-{Guid.NewGuid():N}");
+        var stack = Synthesise(config, outdir);
+        var assembly = ((App)stack.Node.Root).Synth();
+        return new SynthesisedStage(config, stack, Template.FromStack(stack), assembly.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
+    }
+
+    /// <summary>
+    /// The stack for a config in a fresh app, set up as the CDK CLI sets up Program.cs: cdk.json's context
+    /// (feature flags), construct paths in the template metadata, and the zones the stage file names.
+    /// </summary>
+    public static LoyaltyStack Synthesise(StageConfig config, string? outdir = null)
+    {
+        // Path metadata and the CDKMetadata resource are what cfn-lint recognises a CDK template by.
+        var context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true, ["aws:cdk:version-reporting"] = true };
+        using (var cdkJson = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(RepositoryRoot.Path, "cdk.json"))))
+        {
+            foreach (var flag in cdkJson.RootElement.GetProperty("context").EnumerateObject())
+            {
+                context[flag.Name] = flag.Value.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Array => flag.Value.EnumerateArray().Select(v => v.GetString()!).ToArray(),
+                    _ => flag.Value.GetString()!,
+                };
+            }
+        }
+
+        var app = new App(new AppProps { Outdir = outdir, Context = context });
+        app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
+        return new LoyaltyStack(app, config);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StagesSuite : ICollectionFixture<Stages>
+{
+    public const string Name = "stages";
+}
+
+public static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "cdk.json")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("cdk.json not found above " + AppContext.BaseDirectory);
+    }
+}
