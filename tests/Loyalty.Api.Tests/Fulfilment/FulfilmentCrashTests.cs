@@ -15,10 +15,11 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
 {
     private const int Rows = 60_000;
 
-    // Kill points step through process start, claim, file writing, upload and the final commit.
-    private static readonly TimeSpan FirstKill = TimeSpan.FromSeconds(0.8);
-    private static readonly TimeSpan KillStep = TimeSpan.FromSeconds(0.25);
-    private const int MaxRuns = 24;
+    // Timed kill points land in process start-up and in the claim; observed ones land exactly after the claim
+    // commits and after the upload, before the batch is marked submitted, however fast or slow the machine is.
+    private static readonly TimeSpan[] TimedKills = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1.2)];
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+    private const int MaxRetries = 20;
 
     [Fact]
     public async Task KilledExportsAndIngests_NeverLoseDuplicateOrReapplyAnything()
@@ -26,11 +27,13 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
         var run = Guid.NewGuid().ToString("N")[..8];
         var ids = await SeedPendingAsync("LUMO", run);
 
-        var killed = await KillRepeatedlyAsync(ClaimedBatchesAsync, "export", "--programme", "LUMO");
+        var killed = await KillAtEachAsync(
+            [.. TimedKills.Select(After), WhenAsync(ClaimedBatchesAsync), WhenAsync(UploadedClaimedBatchesAsync)],
+            ClaimedBatchesAsync, "export", "--programme", "LUMO");
         var finished = await RunCliAsync(TimeSpan.FromMinutes(3), "fulfilment", "export", "--programme", "LUMO");
         Assert.True(finished.ExitCode == 0, finished.Output);
         output.WriteLine($"export: {killed.Killed} runs killed, {killed.Interrupted} of them between claim and commit; then: {finished.Output}");
-        Assert.True(killed.Interrupted > 0, "no kill landed between the claim and the commit, so the resume path went untested");
+        Assert.True(killed.Interrupted >= 2, "the kills after the claim and after the upload left no claimed batch behind");
 
         await using var connection = await fixture.OpenDatabaseAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM batches WHERE status = 'claimed'"));
@@ -67,7 +70,7 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
         var big = batches.Single(b => b.RowCount >= Rows);
         var accrualFile = await fixture.ReadAccrualFileAsync("LUMO", big.FileName);
         await fixture.PutHandbackAsync(accrualFile, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
-        killed = await KillRepeatedlyAsync(null, "ingest");
+        killed = await KillAtEachAsync([.. TimedKills.Select(After)], null, "ingest");
         finished = await RunCliAsync(TimeSpan.FromMinutes(3), "fulfilment", "ingest");
         output.WriteLine($"ingest: {killed.Killed} runs killed; then: {finished.Output}");
 
@@ -98,42 +101,79 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
     }
 
     /// <summary>
-    /// Starts the step and SIGKILLs it, a little later each time, until a run finishes on its own. Returns how
-    /// many runs were killed, and of those how many left <paramref name="interruptedWork"/> behind.
+    /// Starts the step once per kill point and SIGKILLs it when that point is reached, unless the run finishes first.
+    /// Returns how many runs were killed, and of those how many left <paramref name="interruptedWork"/> behind.
     /// </summary>
-    private async Task<(int Killed, int Interrupted)> KillRepeatedlyAsync(Func<Task<int>>? interruptedWork, params string[] step)
+    private async Task<(int Killed, int Interrupted)> KillAtEachAsync(
+        IReadOnlyList<Func<Process, Task<bool>>> killPoints, Func<Task<int>>? interruptedWork, params string[] step)
     {
         var (killed, interrupted) = (0, 0);
-        for (var run = 0; run < MaxRuns; run++)
+        foreach (var reached in killPoints)
         {
-            using var process = StartCli(["fulfilment", .. step]);
-            if (process.WaitForExit(FirstKill + (KillStep * run)))
+            for (var attempt = 0; ; attempt++)
             {
-                if (!(await process.StandardOutput.ReadToEndAsync()).Contains("another instance is", StringComparison.Ordinal))
+                using var process = StartCli(["fulfilment", .. step]);
+                if (await reached(process))
                 {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                    killed++;
+                    interrupted += interruptedWork is null || await interruptedWork() > 0 ? 1 : 0;
                     break;
                 }
 
                 // The killed run's database session keeps its lock until the statement it was running ends,
-                // so this run found the work taken and left it alone, as it should. Try again.
-                await Task.Delay(TimeSpan.FromSeconds(1)); // a bounded pause between runs, not a wait for an outcome
-                continue;
-            }
+                // so this run found the work taken and left it alone, as it should. Try the same point again.
+                var said = await process.StandardOutput.ReadToEndAsync();
+                if (!said.Contains("another instance is", StringComparison.Ordinal))
+                {
+                    Assert.True(killed > 0, "every run finished before it could be killed; the kill points test nothing");
+                    return (killed, interrupted);
+                }
 
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            killed++;
-            interrupted += interruptedWork is null || await interruptedWork() > 0 ? 1 : 0;
+                Assert.True(attempt < MaxRetries, $"the work stayed locked by a killed run: {said}");
+                await Task.Delay(TimeSpan.FromSeconds(1)); // a bounded pause between runs, not a wait for an outcome
+            }
         }
 
-        Assert.True(killed > 0, "every run finished before it could be killed; the kill points test nothing");
         return (killed, interrupted);
     }
+
+    /// <summary>A kill point some time after start; false when the run ends before it.</summary>
+    private static Func<Process, Task<bool>> After(TimeSpan delay) =>
+        process => Task.FromResult(!process.WaitForExit(delay));
+
+    /// <summary>A kill point the moment <paramref name="observed"/> sees work; false when the run ends before it.</summary>
+    private static Func<Process, Task<bool>> WhenAsync(Func<Task<int>> observed) => async process =>
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!process.HasExited)
+        {
+            if (await observed() > 0)
+            {
+                return !process.HasExited;
+            }
+
+            await Task.Delay(Poll, deadline.Token);
+        }
+
+        return false;
+    };
 
     private async Task<int> ClaimedBatchesAsync()
     {
         await using var connection = await fixture.OpenDatabaseAsync();
         return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM batches WHERE status = 'claimed'");
+    }
+
+    /// <summary>Claimed batches whose file is already in the bucket: the upload happened, the commit has not.</summary>
+    private async Task<int> UploadedClaimedBatchesAsync()
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        var claimed = await connection.QueryAsync<string>(
+            "SELECT CONCAT('outbound/', programme_code, '/', file_name) FROM batches WHERE status = 'claimed'");
+        var uploaded = await fixture.S3.KeysAsync(fixture.Aws.Bucket, "outbound/LUMO/");
+        return claimed.Intersect(uploaded).Count();
     }
 
     private async Task<(int ExitCode, string Output)> RunCliAsync(TimeSpan timeout, params string[] args)

@@ -52,16 +52,25 @@ public sealed class FulfilmentFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Factory.DisposeAsync();
-        await using (var connection = new MySqlConnection(ConnectionString))
+        // A failed start leaves some of these unset; stop what did start rather than hide the start's error.
+        File.Delete(keyFile);
+        if (Factory is not null)
         {
-            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS `{DatabaseName}`");
+            await Factory.DisposeAsync();
         }
 
-        File.Delete(keyFile);
-        await Aws.StopAsync();
+        if (Aws is not null)
+        {
+            await Aws.StopAsync();
+        }
+
         if (server is not null)
         {
+            await using (var connection = new MySqlConnection(ConnectionString))
+            {
+                await connection.ExecuteAsync($"DROP DATABASE IF EXISTS `{DatabaseName}`");
+            }
+
             await server.StopAsync();
         }
     }
