@@ -81,7 +81,7 @@ public sealed class Identity : Construct
         {
             var client = UserPool.AddClient($"Client{bank.Code}", new UserPoolClientOptions
             {
-                UserPoolClientName = $"loyalty-{stage.Name}-bank-{bank.Code}",
+                UserPoolClientName = $"loyalty-{stage.Name}-{PolicyGate.IdentityRules.BankClientSuffix(bank.Code)}",
                 GenerateSecret = true,
                 OAuth = new OAuthSettings
                 {

@@ -243,7 +243,8 @@ public sealed class Messaging : Construct
                 Resources = [queue.QueueArn],
             }));
             // Only the queue itself carries the bank tag: policy LOY-MSG-3 wants exactly one FIFO queue per bank with it.
-            Amazon.CDK.Tags.Of(queue).Add("bank", bank.Code);
+            // Set on the L1, not through Tags.Of: the policy gate checks the stack before tag aspects reach the queue.
+            ((CfnQueue)queue.Node.DefaultChild!).Tags.SetTag(PolicyGate.MessagingRules.BankTag, bank.Code); // DefaultChild: a Queue always has its CfnQueue.
 
             // SQS decrypts with the caller's KMS permissions, so the bank's role (in its own account) needs kms:Decrypt
             // here too; scoped to SQS and to this bank's two queues by the encryption context SQS sets.

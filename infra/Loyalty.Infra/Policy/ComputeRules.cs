@@ -1,8 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Loyalty.Infra.PolicyGate;
 
-public static class ComputeRules
+public static partial class ComputeRules
 {
     public static readonly PolicyRule Imdsv2 = new(
         "LOY-CMP-1", Severity.Error, "Compute", "Blocks SSRF theft of role credentials",
@@ -18,6 +20,86 @@ public static class ComputeRules
         "LOY-CMP-3", Severity.Error, "Compute", "Golden AMI only; app hosts not addressable",
         "give the AutoScalingGroup a LaunchTemplate whose MachineImage is the Image Builder image's ImageId, AssociatePublicIpAddress = false, and private subnets (only the bastion is public)",
         GoldenAmiFaults);
+
+    public static readonly PolicyRule NoSecretsInTemplates = new(
+        "LOY-CMP-4", Severity.Error, "Compute", "Templates and AMIs leak",
+        "keep credentials out of user data, Image Builder components and parameters: read them at boot from Secrets Manager "
+        + "(the instance role may get the one secret it needs)",
+        SecretFaults);
+
+    private static IEnumerable<string> SecretFaults(PolicyResource r, PolicyContext ctx)
+    {
+        JsonNode? scanned = r.Type switch
+        {
+            "AWS::EC2::Instance" => r.Properties.Get("UserData"),
+            "AWS::EC2::LaunchTemplate" => r.Properties.At("LaunchTemplateData", "UserData"),
+            "AWS::ImageBuilder::Component" => r.Properties.Get("Data"),
+            "AWS::SSM::Parameter" => r.Properties.Get("Value"),
+            "AWS::Lambda::Function" => r.Properties.At("Environment", "Variables"),
+            _ => null,
+        };
+        var text = string.Join("\n", Literals(scanned));
+        foreach (var (pattern, what) in SecretPatterns)
+        {
+            if (pattern.IsMatch(text))
+            {
+                yield return $"{what} is written into the template";
+            }
+        }
+    }
+
+    private static readonly (Regex Pattern, string What)[] SecretPatterns =
+    [
+        (AwsAccessKeyId(), "an AWS access key id"),
+        (PrivateKey(), "a private key"),
+        (SecretAssignment(), "a literal password= or secret= value"),
+    ];
+
+    [GeneratedRegex(@"\b(AKIA|ASIA)[0-9A-Z]{16}\b")]
+    private static partial Regex AwsAccessKeyId();
+
+    [GeneratedRegex(@"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----")]
+    private static partial Regex PrivateKey();
+
+    // A value that is written out, not one fetched at run time ($(aws ...), ${VAR}) or a reference ({{resolve:...}}).
+    [GeneratedRegex(@"(?i)\b(password|secret)\s*=\s*[^\s$""'{]")]
+    private static partial Regex SecretAssignment();
+
+    /// <summary>Every string in a property, user data decoded: a literal base64 block is read as the script it encodes.</summary>
+    private static IEnumerable<string> Literals(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var text in o.SelectMany(p => Literals(p.Value)))
+                {
+                    yield return text;
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var text in a.SelectMany(Literals))
+                {
+                    yield return text;
+                }
+
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var s):
+                yield return s;
+                if (Decoded(s) is { } decoded)
+                {
+                    yield return decoded;
+                }
+
+                break;
+        }
+    }
+
+    private static string? Decoded(string s)
+    {
+        var buffer = new byte[s.Length];
+        return s.Length >= 8 && Convert.TryFromBase64String(s, buffer, out var written) ? Encoding.UTF8.GetString(buffer, 0, written) : null;
+    }
 
     private static IEnumerable<string> GoldenAmiFaults(PolicyResource r, PolicyContext ctx)
     {

@@ -32,6 +32,68 @@ public static class DatabaseRules
             return value is "ON" or "1" ? [] : ["the DB parameter group does not set require_secure_transport to ON"];
         });
 
+    private static readonly string[] ReservedUsernames = ["admin", "root"];
+
+    public static readonly PolicyRule GeneratedCredentials = new(
+        "LOY-DB-4", Severity.Error, "Database", "No password in template or repo",
+        "use Credentials.FromGeneratedSecret(<a user that is not admin or root>, new CredentialsBaseOptions { EncryptionKey = <a key of this stack> })",
+        (r, ctx) => r.Type switch
+        {
+            "AWS::RDS::DBInstance" => CredentialFaults(r, ctx),
+            "AWS::SecretsManager::Secret" => SecretFaults(r, ctx),
+            _ => [],
+        });
+
+    private static IEnumerable<string> CredentialFaults(PolicyResource r, PolicyContext ctx)
+    {
+        var password = r.Properties.Get("MasterUserPassword");
+        if (password is not null && !IsSecretsManagerReference(password))
+        {
+            yield return "MasterUserPassword is neither absent (ManageMasterUserPassword) nor a {{resolve:secretsmanager:...}} reference";
+        }
+
+        // A user name resolved from the secret is the one its template generates with.
+        var username = r.Properties.Get("MasterUsername");
+        var secret = IsSecretsManagerReference(username) ? ctx.Target(FirstReference(username)) : null;
+        var template = secret?.Properties.At("GenerateSecretString", "SecretStringTemplate").Text();
+        var name = secret is null ? username.Text()
+            : template is null ? null : JsonNode.Parse(template).Get("username").Text();
+        if (name is not null && ReservedUsernames.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return $"MasterUsername is {name}";
+        }
+    }
+
+    private static IEnumerable<string> SecretFaults(PolicyResource r, PolicyContext ctx)
+    {
+        if (r.Properties.Get("SecretString") is not null)
+        {
+            yield return "SecretString is set: the secret is in the template";
+        }
+
+        if (r.Properties.Get("GenerateSecretString") is null)
+        {
+            yield return "GenerateSecretString is not set";
+        }
+
+        if (ctx.Target(r.Properties.Get("KmsKeyId"))?.Type != "AWS::KMS::Key")
+        {
+            yield return "KmsKeyId does not point at an AWS::KMS::Key of this stack";
+        }
+    }
+
+    private static bool IsSecretsManagerReference(JsonNode? value) =>
+        value?.ToJsonString().Contains("{{resolve:secretsmanager:", StringComparison.Ordinal) == true;
+
+    /// <summary>The first Ref or GetAtt inside an expression such as a Fn::Join.</summary>
+    private static JsonNode? FirstReference(JsonNode? node) => node switch
+    {
+        JsonObject o when Cfn.ReferencedId(o) is not null => o,
+        JsonObject o => o.Select(p => FirstReference(p.Value)).FirstOrDefault(f => f is not null),
+        JsonArray a => a.Select(FirstReference).FirstOrDefault(f => f is not null),
+        _ => null,
+    };
+
     public static readonly PolicyRule Backups = new(
         "LOY-DB-5", Severity.Error, "Database", "Point-in-time restore for money movements",
         $"set BackupRetention to at least {ProdMinBackupDays} days in prod and {DevMinBackupDays} in dev",
@@ -70,8 +132,7 @@ public static class DatabaseRules
                 yield return "DeletionProtection is not true";
             }
 
-            var options = r.Cfn.CfnOptions;
-            if (options.DeletionPolicy != Amazon.CDK.CfnDeletionPolicy.SNAPSHOT || options.UpdateReplacePolicy != Amazon.CDK.CfnDeletionPolicy.SNAPSHOT)
+            if (r.Options?.DeletionPolicy != Amazon.CDK.CfnDeletionPolicy.SNAPSHOT || r.Options.UpdateReplacePolicy != Amazon.CDK.CfnDeletionPolicy.SNAPSHOT)
             {
                 yield return "DeletionPolicy/UpdateReplacePolicy is not Snapshot";
             }

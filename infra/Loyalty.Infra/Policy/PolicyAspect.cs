@@ -14,31 +14,31 @@ namespace Loyalty.Infra.PolicyGate;
 /// </summary>
 public sealed class PolicyAspect : DeputyBase, IAspect
 {
-    private readonly string stage;
-    private readonly bool isProduction;
+    private readonly PolicyStage stage;
     private readonly IReadOnlyList<PolicyRule> rules;
     private readonly IReadOnlyList<PolicySuppression> suppressions;
-    private readonly IReadOnlyList<string> sshAllowList;
     private PolicyContext? context;
 
-    public PolicyAspect(string stage, bool isProduction, IReadOnlyList<PolicyRule> rules, IEnumerable<PolicySuppression> suppressions, IReadOnlyList<string>? sshAllowList = null)
+    public PolicyAspect(PolicyStage stage, IReadOnlyList<PolicyRule> rules, IEnumerable<PolicySuppression> suppressions)
     {
-        this.sshAllowList = sshAllowList ?? [];
         this.stage = stage;
-        this.isProduction = isProduction;
         this.rules = rules;
-        this.suppressions = suppressions.Where(s => s.Stage == stage).ToList();
+        this.suppressions = suppressions.Where(s => s.Stage == stage.Name).ToList();
     }
 
     /// <summary>The gate of a real stage: every implemented rule and that stage's recorded suppressions.</summary>
-    public static PolicyAspect For(StageConfig stage) =>
-        new(stage.Name, stage.IsProduction, PolicyRules.All, PolicySuppressions.All, stage.Bastion.SshAllowList);
+    public static PolicyAspect For(StageConfig stage) => new(PolicyStage.Of(stage), PolicyRules.All, PolicySuppressions.All);
 
     public void Visit(IConstruct node)
     {
         if (node is Stack stack)
         {
             CheckSuppressions(stack);
+
+            // What must exist somewhere in the stack is checked on the stack itself, against a view read now: a rule
+            // there may only look at what other aspects do not change later (the bank tag is set on the L1 itself).
+            var view = new PolicyContext(stage, () => Resources(stack));
+            Check(new PolicyResource(null, PolicyResource.StackType, stack.Node.Path, "", []), view, stack);
             return;
         }
 
@@ -51,38 +51,52 @@ public sealed class PolicyAspect : DeputyBase, IAspect
         // adds a launch template) have run. Cross-resource rules (flow log of a VPC, key of a DB) look the other side
         // up in the stack-wide view, rebuilt when a resource appeared since it was built.
         var resource = Read(cfn);
-        context ??= new PolicyContext(stage, isProduction, () => Stack.Of(cfn).Node.FindAll().OfType<CfnResource>().Select(Read).ToList(), sshAllowList);
+        context ??= new PolicyContext(stage, () => Resources(Stack.Of(cfn)));
         if (!context.Resources.Any(r => r.Path == resource.Path))
         {
             context.Reload();
         }
 
+        Check(resource, context, cfn);
+    }
+
+    private void Check(PolicyResource resource, PolicyContext view, IConstruct node)
+    {
         foreach (var rule in rules)
         {
+            var faults = rule.Check(resource, view).ToList();
             if (suppressions.Any(s => s.RuleId == rule.Id && s.Path == resource.Path))
             {
+                if (faults.Count == 0)
+                {
+                    Annotations.Of(node).AddError($"Policy suppression {rule.Id} at {resource.Path} is stale: the rule finds nothing there. Fix: remove the suppression.");
+                }
+
                 continue;
             }
 
-            foreach (var fault in rule.Check(resource, context))
+            foreach (var fault in faults)
             {
                 var message = $"{rule.Id} {rule.SeverityWord} {resource.Path}: {fault}. Fix: {rule.Fix}";
-                if (rule.Severity == Severity.Error || isProduction)
+                if (rule.Severity == Severity.Error || stage.IsProduction)
                 {
-                    Annotations.Of(cfn).AddError(message);
+                    Annotations.Of(node).AddError(message);
                 }
                 else
                 {
-                    Annotations.Of(cfn).AddWarningV2(rule.Id, message);
+                    Annotations.Of(node).AddWarningV2(rule.Id, message);
                 }
             }
         }
     }
 
+    private static List<PolicyResource> Resources(Stack stack) => [.. stack.Node.FindAll().OfType<CfnResource>().Select(Read)];
+
     /// <summary>A suppression that cannot be trusted fails synth, so none go stale.</summary>
     private void CheckSuppressions(Stack stack)
     {
-        var paths = stack.Node.FindAll().Select(c => c.Node.Path).ToHashSet(StringComparer.Ordinal);
+        // Only resources (and the stack) are checked, so a suppression elsewhere would silence nothing.
+        var paths = stack.Node.FindAll().Where(c => c is CfnResource or Stack).Select(c => c.Node.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var s in suppressions)
         {
             if (!rules.Any(r => r.Id == s.RuleId))
@@ -97,7 +111,7 @@ public sealed class PolicyAspect : DeputyBase, IAspect
 
             if (!paths.Contains(s.Path))
             {
-                Annotations.Of(stack).AddError($"Policy suppression {s.RuleId} matches no construct path {s.Path}. Fix: give the exact path or remove the suppression.");
+                Annotations.Of(stack).AddError($"Policy suppression {s.RuleId} matches no resource path {s.Path}. Fix: give the exact path of the L1 resource (…/Resource) or remove the suppression.");
             }
         }
     }

@@ -25,20 +25,41 @@ public sealed record PolicyRule(
     public string SeverityWord => Severity == Severity.Error ? "error" : "warning";
 }
 
-/// <summary>An L1 resource as the gate reads it: its type, construct path, logical id and resolved properties.</summary>
-public sealed record PolicyResource(CfnResource Cfn, string Type, string Path, string LogicalId, JsonObject Properties);
+/// <summary>
+/// An L1 resource as the gate reads it: its type, construct path, logical id and resolved properties. The stack
+/// itself is checked once too, as a resource of type <see cref="StackType"/> with no <see cref="Cfn"/>: rules about
+/// what must exist somewhere (a queue per bank) report there.
+/// </summary>
+public sealed record PolicyResource(CfnResource? Cfn, string Type, string Path, string LogicalId, JsonObject Properties)
+{
+    public const string StackType = "AWS::CloudFormation::Stack";
+
+    /// <summary>The resource's DeletionPolicy, UpdateReplacePolicy and UpdatePolicy.</summary>
+    public ICfnResourceOptions? Options => Cfn?.CfnOptions;
+}
+
+/// <summary>What the gate knows of the stage it checks: plain values of the validated stage file.</summary>
+/// <param name="SshAllowList">The bastion's SSH allow-list (CIDRs); empty means no SSH rule at all.</param>
+/// <param name="Banks">The stage's banks: each gets one FIFO queue only it reads and one token client.</param>
+public sealed record PolicyStage(string Name, bool IsProduction, IReadOnlyList<string> SshAllowList, IReadOnlyList<BankSettings> Banks)
+{
+    public static PolicyStage Of(StageConfig stage) => new(stage.Name, stage.IsProduction, stage.Bastion.SshAllowList, stage.Banks);
+}
 
 /// <summary>What a rule may look at beyond its resource: the stage and every other resource of the stack.</summary>
-public sealed class PolicyContext(string stage, bool isProduction, Func<IReadOnlyList<PolicyResource>> load, IReadOnlyList<string>? sshAllowList = null)
+public sealed class PolicyContext(PolicyStage stage, Func<IReadOnlyList<PolicyResource>> load)
 {
     private IReadOnlyList<PolicyResource>? resources;
 
-    public string Stage { get; } = stage;
+    public string Stage => stage.Name;
 
-    public bool IsProduction { get; } = isProduction;
+    public bool IsProduction => stage.IsProduction;
 
-    /// <summary>The stage's bastion SSH allow-list (CIDRs); empty means no SSH rule at all.</summary>
-    public IReadOnlyList<string> SshAllowList { get; } = sshAllowList ?? [];
+    /// <inheritdoc cref="PolicyStage.SshAllowList"/>
+    public IReadOnlyList<string> SshAllowList => stage.SshAllowList;
+
+    /// <inheritdoc cref="PolicyStage.Banks"/>
+    public IReadOnlyList<BankSettings> Banks => stage.Banks;
 
     public IReadOnlyList<PolicyResource> Resources => resources ??= load();
 

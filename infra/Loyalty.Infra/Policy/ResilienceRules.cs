@@ -1,8 +1,14 @@
+using Amazon.CDK;
+
 namespace Loyalty.Infra.PolicyGate;
 
 public static class ResilienceRules
 {
     public const int RequiredZones = 3;
+
+    public const string ReadinessPath = "/health/ready";
+
+    public const int KeyPendingWindowDays = 30;
 
     public static readonly PolicyRule SelfHealingFleet = new(
         "LOY-RES-1", Severity.Error, "Resilience", "Replace bad hosts; survive an AZ loss",
@@ -13,6 +19,77 @@ public static class ResilienceRules
         "LOY-RES-3", Severity.Error, "Resilience", "Capacity follows load without flapping",
         "add a scale-out and a scale-in CfnScalingPolicy (SimpleScaling, ChangeInCapacity +1/-1, Cooldown set), each the AlarmActions of a CPUUtilization alarm",
         (r, ctx) => r.Type != "AWS::AutoScaling::AutoScalingGroup" ? [] : ScalingFaults(r, ctx));
+
+    public static readonly PolicyRule ZeroDowntimeRollout = new(
+        "LOY-RES-2", Severity.Error, "Resilience", "Zero-downtime AMI rollout",
+        $"use UpdatePolicy.RollingUpdate with MinInstancesInService at least MinSize (or UpdatePolicy.ReplacingUpdate()) and a target group health check on {ReadinessPath}",
+        (r, ctx) => r.Type != "AWS::AutoScaling::AutoScalingGroup" ? [] : RolloutFaults(r, ctx));
+
+    public static readonly PolicyRule NatPerZone = new(
+        "LOY-RES-4", Severity.Warning, "Resilience", "Egress survives an AZ loss",
+        "in prod set NatGateways to the number of AZs (stage file network.natGateways), so each private subnet routes through its own AZ's NAT",
+        (r, ctx) => ctx.IsProduction && r.Type == "AWS::EC2::Subnet" ? NatFaults(r, ctx) : []);
+
+    public static readonly PolicyRule RetainData = new(
+        "LOY-RES-5", Severity.Warning, "Resilience", "A stack delete loses no data",
+        $"in prod give buckets, KMS keys and log groups RemovalPolicy.RETAIN (keys with PendingWindow {KeyPendingWindowDays} days) and the user pool DeletionProtection",
+        (r, ctx) => ctx.IsProduction ? RetentionFaults(r) : []);
+
+    private static IEnumerable<string> RolloutFaults(PolicyResource r, PolicyContext ctx)
+    {
+        var update = r.Options?.UpdatePolicy;
+        var keepsCapacity = update?.AutoScalingReplacingUpdate?.WillReplace == true
+            || update?.AutoScalingRollingUpdate?.MinInstancesInService >= (r.Properties.Get("MinSize").Number() ?? double.MaxValue);
+        if (!keepsCapacity)
+        {
+            yield return "the UpdatePolicy neither keeps MinInstancesInService at MinSize or above nor replaces the group";
+        }
+
+        foreach (var group in r.Properties.Get("TargetGroupARNs").Items().Select(ctx.Target).Where(g => g?.Properties.Get("HealthCheckPath").Text() != ReadinessPath))
+        {
+            yield return $"target group {group?.LogicalId ?? "(not in this stack)"} does not check {ReadinessPath}";
+        }
+    }
+
+    private static IEnumerable<string> NatFaults(PolicyResource subnet, PolicyContext ctx)
+    {
+        var zone = subnet.Properties.Get("AvailabilityZone").Text();
+        var tables = ctx.OfType("AWS::EC2::SubnetRouteTableAssociation")
+            .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnet.LogicalId)
+            .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
+            .ToHashSet();
+        var nats = ctx.OfType("AWS::EC2::Route")
+            .Where(route => tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId"))))
+            .Select(route => ctx.Target(route.Properties.Get("NatGatewayId")))
+            .Where(nat => nat?.Type == "AWS::EC2::NatGateway");
+        foreach (var nat in nats)
+        {
+            var natZone = ctx.Target(nat!.Properties.Get("SubnetId"))?.Properties.Get("AvailabilityZone").Text();
+            if (natZone != zone)
+            {
+                yield return $"the subnet in {zone} routes through NAT gateway {nat.LogicalId} in {natZone ?? "another AZ"}";
+            }
+        }
+    }
+
+    private static IEnumerable<string> RetentionFaults(PolicyResource r)
+    {
+        if (r.Type is "AWS::S3::Bucket" or "AWS::KMS::Key" or "AWS::Logs::LogGroup"
+            && (r.Options?.DeletionPolicy != CfnDeletionPolicy.RETAIN || r.Options.UpdateReplacePolicy != CfnDeletionPolicy.RETAIN))
+        {
+            yield return "DeletionPolicy/UpdateReplacePolicy is not Retain";
+        }
+
+        if (r.Type == "AWS::KMS::Key" && r.Properties.Get("PendingWindowInDays").Number() != KeyPendingWindowDays)
+        {
+            yield return $"PendingWindowInDays is not {KeyPendingWindowDays}";
+        }
+
+        if (r.Type == "AWS::Cognito::UserPool" && r.Properties.Get("DeletionProtection").Text() != "ACTIVE")
+        {
+            yield return "the user pool's DeletionProtection is not ACTIVE";
+        }
+    }
 
     private static IEnumerable<string> ScalingFaults(PolicyResource r, PolicyContext ctx)
     {

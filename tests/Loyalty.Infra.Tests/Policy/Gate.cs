@@ -12,7 +12,12 @@ public sealed class Gate
     public const string Region = "eu-west-2";
 
     /// <param name="tags">Stack tags, added before the gate as LoyaltyStack does: aspects on one node run in the order added.</param>
-    public Gate(string stage = "dev", IEnumerable<PolicySuppression>? suppressions = null, IReadOnlyDictionary<string, string>? tags = null, IReadOnlyList<string>? sshAllowList = null)
+    public Gate(
+        string stage = "dev",
+        IEnumerable<PolicySuppression>? suppressions = null,
+        IReadOnlyDictionary<string, string>? tags = null,
+        IReadOnlyList<string>? sshAllowList = null,
+        IReadOnlyList<BankSettings>? banks = null)
     {
         var app = new App();
         Stack = new Stack(app, $"Gate-{stage}", new StackProps { Env = new Amazon.CDK.Environment { Account = Account, Region = Region } });
@@ -21,7 +26,7 @@ public sealed class Gate
             Amazon.CDK.Tags.Of(Stack).Add(key, value);
         }
 
-        Aspects.Of(Stack).Add(new PolicyAspect(stage, stage == "prod", PolicyRules.All, suppressions ?? [], sshAllowList));
+        Aspects.Of(Stack).Add(new PolicyAspect(new PolicyStage(stage, stage == "prod", sshAllowList ?? [], banks ?? []), PolicyRules.All, suppressions ?? []));
     }
 
     public Stack Stack { get; }

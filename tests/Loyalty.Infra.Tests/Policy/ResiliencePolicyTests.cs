@@ -1,3 +1,4 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.AutoScaling;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
@@ -58,6 +59,109 @@ public sealed class ResiliencePolicyTests
         Assert.Contains("scale-in", finding, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Res2_RollingUpdateKeepingMinSizeAndAReadinessCheck_HasNoFinding()
+    {
+        var gate = new Gate();
+        var asg = Fleet(gate, healthCheckType: "ELB", attached: true, subnetCount: 3);
+        asg.CfnOptions.UpdatePolicy = new CfnUpdatePolicy
+        {
+            AutoScalingRollingUpdate = new CfnAutoScalingRollingUpdate { MinInstancesInService = 1, MaxBatchSize = 1 },
+        };
+
+        Assert.Empty(gate.Findings(ResilienceRules.ZeroDowntimeRollout.Id));
+    }
+
+    [Fact]
+    public void Res2_ReplacingUpdate_HasNoFinding()
+    {
+        var gate = new Gate();
+        var asg = Fleet(gate, healthCheckType: "ELB", attached: true, subnetCount: 3);
+        asg.CfnOptions.UpdatePolicy = new CfnUpdatePolicy { AutoScalingReplacingUpdate = new CfnAutoScalingReplacingUpdate { WillReplace = true } };
+
+        Assert.Empty(gate.Findings(ResilienceRules.ZeroDowntimeRollout.Id));
+    }
+
+    [Fact]
+    public void Res2_RollingUpdateBelowMinSizeAndALivenessCheck_FailsWithPathAndFix()
+    {
+        var gate = new Gate();
+        var asg = Fleet(gate, healthCheckType: "ELB", attached: true, subnetCount: 3, healthCheckPath: "/health/live");
+        asg.CfnOptions.UpdatePolicy = new CfnUpdatePolicy
+        {
+            AutoScalingRollingUpdate = new CfnAutoScalingRollingUpdate { MinInstancesInService = 0, MaxBatchSize = 1 },
+        };
+
+        var findings = gate.Errors(ResilienceRules.ZeroDowntimeRollout.Id);
+
+        Gate.AssertFinding(findings, ResilienceRules.ZeroDowntimeRollout, "Gate-dev/Asg");
+        Assert.Contains(findings, f => f.Contains("neither keeps MinInstancesInService", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("does not check /health/ready", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("dev", 1, false)]
+    [InlineData("prod", 3, false)]
+    [InlineData("prod", 1, true)]
+    public void Res4_PrivateSubnetsRouteThroughTheirOwnAzsNat_InProd(string stage, int natGateways, bool fails)
+    {
+        var gate = new Gate(stage);
+        _ = new Vpc(gate.Stack, "Vpc", new VpcProps { AvailabilityZones = Zones, NatGateways = natGateways });
+
+        if (fails)
+        {
+            var findings = gate.Errors(ResilienceRules.NatPerZone.Id);
+            Gate.AssertFinding(findings, ResilienceRules.NatPerZone, "Gate-prod/Vpc/PrivateSubnet2/Subnet");
+            Gate.AssertFinding(findings, ResilienceRules.NatPerZone, "Gate-prod/Vpc/PrivateSubnet3/Subnet");
+            Assert.DoesNotContain(findings, f => f.Contains("PrivateSubnet1", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Empty(gate.Findings(ResilienceRules.NatPerZone.Id));
+        }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Res5_RetainedDataStores_HaveNoFinding(string stage)
+    {
+        var gate = new Gate(stage);
+        _ = new Amazon.CDK.AWS.S3.Bucket(gate.Stack, "Files");
+        _ = new Amazon.CDK.AWS.KMS.Key(gate.Stack, "Key", new Amazon.CDK.AWS.KMS.KeyProps { PendingWindow = Amazon.CDK.Duration.Days(30) });
+        _ = new Amazon.CDK.AWS.Logs.LogGroup(gate.Stack, "Logs");
+        _ = new Amazon.CDK.AWS.Cognito.UserPool(gate.Stack, "Pool", new Amazon.CDK.AWS.Cognito.UserPoolProps { DeletionProtection = true });
+
+        Assert.Empty(gate.Findings(ResilienceRules.RetainData.Id));
+    }
+
+    [Theory]
+    [InlineData("dev", false)]
+    [InlineData("prod", true)]
+    public void Res5_DestroyedDataStores_FailOnlyInProd(string stage, bool fails)
+    {
+        var gate = new Gate(stage);
+        var destroy = new Amazon.CDK.AWS.S3.BucketProps { RemovalPolicy = Amazon.CDK.RemovalPolicy.DESTROY };
+        _ = new Amazon.CDK.AWS.S3.Bucket(gate.Stack, "Files", destroy);
+        _ = new Amazon.CDK.AWS.KMS.Key(gate.Stack, "Key");
+        _ = new Amazon.CDK.AWS.Logs.LogGroup(gate.Stack, "Logs", new Amazon.CDK.AWS.Logs.LogGroupProps { RemovalPolicy = Amazon.CDK.RemovalPolicy.DESTROY });
+        _ = new Amazon.CDK.AWS.Cognito.UserPool(gate.Stack, "Pool");
+
+        var findings = gate.Errors(ResilienceRules.RetainData.Id);
+
+        if (fails)
+        {
+            Gate.AssertFinding(findings, ResilienceRules.RetainData, "Gate-prod/Files/Resource");
+            Gate.AssertFinding(findings, ResilienceRules.RetainData, "Gate-prod/Logs/Resource");
+            Assert.Contains(findings, f => f.Contains("Gate-prod/Key/Resource: PendingWindowInDays is not 30", StringComparison.Ordinal));
+            Assert.Contains(findings, f => f.Contains("Gate-prod/Pool/Resource: the user pool's DeletionProtection is not ACTIVE", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Empty(gate.Findings(ResilienceRules.RetainData.Id));
+        }
+    }
+
     private static void Scaling(Gate gate, CfnAutoScalingGroup asg, string id, int adjustment, string? cooldown)
     {
         var policy = new CfnScalingPolicy(gate.Stack, id, new CfnScalingPolicyProps
@@ -71,14 +175,14 @@ public sealed class ResiliencePolicyTests
         });
     }
 
-    private static CfnAutoScalingGroup Fleet(Gate gate, string healthCheckType, bool attached, int subnetCount)
+    private static CfnAutoScalingGroup Fleet(Gate gate, string healthCheckType, bool attached, int subnetCount, string healthCheckPath = "/health/ready")
     {
         var vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { AvailabilityZones = Zones, NatGateways = 1 });
         var template = new CfnLaunchTemplate(gate.Stack, "Template", new CfnLaunchTemplateProps
         {
             LaunchTemplateData = new CfnLaunchTemplate.LaunchTemplateDataProperty { ImageId = "ami-12345678" },
         });
-        var targets = new CfnTargetGroup(gate.Stack, "Targets", new CfnTargetGroupProps { VpcId = vpc.VpcId, Port = 8080, Protocol = "HTTP" });
+        var targets = new CfnTargetGroup(gate.Stack, "Targets", new CfnTargetGroupProps { VpcId = vpc.VpcId, Port = 8080, Protocol = "HTTP", HealthCheckPath = healthCheckPath });
         _ = new CfnLoadBalancer(gate.Stack, "Alb", new CfnLoadBalancerProps { Subnets = vpc.PublicSubnets.Select(s => s.SubnetId).ToArray() });
         return new CfnAutoScalingGroup(gate.Stack, "Asg", new CfnAutoScalingGroupProps
         {

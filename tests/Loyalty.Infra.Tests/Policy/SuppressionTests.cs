@@ -48,7 +48,41 @@ public sealed class SuppressionTests
         var gate = new Gate("dev", [new PolicySuppression("dev", StorageRules.NeverPublic.Id, "Gate-dev/Gone", Reason)]);
         _ = new CfnBucket(gate.Stack, "Quiet", new CfnBucketProps { AccessControl = "PublicRead" });
 
-        Assert.Contains(gate.GateErrors(), e => e.Contains("matches no construct path Gate-dev/Gone", StringComparison.Ordinal));
+        Assert.Contains(gate.GateErrors(), e => e.Contains("matches no resource path Gate-dev/Gone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SuppressionOfAConstructThatIsNoResource_FailsSynth()
+    {
+        // The L2 bucket's path: the gate checks its L1 (…/Quiet/Resource), so this would silence nothing.
+        var gate = new Gate("dev", [new PolicySuppression("dev", StorageRules.AccessLogged.Id, "Gate-dev/Quiet", Reason)]);
+        _ = new Bucket(gate.Stack, "Quiet");
+
+        Assert.Contains(gate.GateErrors(), e => e.Contains("matches no resource path Gate-dev/Quiet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SuppressionOfARuleThatNoLongerFires_IsStale()
+    {
+        var gate = new Gate("dev", [new PolicySuppression("dev", StorageRules.NeverPublic.Id, "Gate-dev/Fixed", Reason)]);
+        _ = new Bucket(gate.Stack, "Other");
+        _ = new CfnBucket(gate.Stack, "Fixed", new CfnBucketProps
+        {
+            PublicAccessBlockConfiguration = new CfnBucket.PublicAccessBlockConfigurationProperty
+            {
+                BlockPublicAcls = true,
+                BlockPublicPolicy = true,
+                IgnorePublicAcls = true,
+                RestrictPublicBuckets = true,
+            },
+            OwnershipControls = new CfnBucket.OwnershipControlsProperty
+            {
+                Rules = new object[] { new CfnBucket.OwnershipControlsRuleProperty { ObjectOwnership = "BucketOwnerEnforced" } },
+            },
+        });
+
+        Assert.Contains(gate.GateErrors(), e => e.Contains($"Policy suppression {StorageRules.NeverPublic.Id} at Gate-dev/Fixed is stale", StringComparison.Ordinal));
+        Assert.DoesNotContain(gate.GateErrors(), e => e.Contains("Gate-dev/Other", StringComparison.Ordinal));
     }
 
     [Fact]
