@@ -20,14 +20,7 @@ public sealed class CredentialPolicyTests
     public void Db4_GeneratedSecretUnderOwnKeyAndANamedUser_HasNoFinding()
     {
         var gate = new Gate();
-        var key = new Key(gate.Stack, "Key");
-        _ = new DatabaseInstance(gate.Stack, "Db", new DatabaseInstanceProps
-        {
-            Engine = DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps { Version = MariaDbEngineVersion.VER_10_11 }),
-            Vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 0 }),
-            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
-            Credentials = Credentials.FromGeneratedSecret("loyalty_admin", new CredentialsBaseOptions { EncryptionKey = key }),
-        });
+        GeneratedCredentialsDb(gate, "loyalty_admin");
 
         Assert.Empty(gate.Findings(DatabaseRules.GeneratedCredentials.Id));
     }
@@ -56,14 +49,7 @@ public sealed class CredentialPolicyTests
     public void Db4_RootFromAGeneratedSecret_Fails()
     {
         var gate = new Gate();
-        var key = new Key(gate.Stack, "Key");
-        _ = new DatabaseInstance(gate.Stack, "Db", new DatabaseInstanceProps
-        {
-            Engine = DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps { Version = MariaDbEngineVersion.VER_10_11 }),
-            Vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 0 }),
-            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
-            Credentials = Credentials.FromGeneratedSecret("root", new CredentialsBaseOptions { EncryptionKey = key }),
-        });
+        GeneratedCredentialsDb(gate, "root");
 
         var findings = gate.Errors(DatabaseRules.GeneratedCredentials.Id);
 
@@ -141,4 +127,14 @@ public sealed class CredentialPolicyTests
         Gate.AssertFinding(findings, ComputeRules.NoSecretsInTemplates, "Gate-dev/Component");
         Gate.AssertFinding(findings, ComputeRules.NoSecretsInTemplates, "Gate-dev/Parameter");
     }
+
+    /// <summary>A MariaDB instance whose user and password CDK generates into a secret under a key of the stack.</summary>
+    private static void GeneratedCredentialsDb(Gate gate, string username) =>
+        _ = new DatabaseInstance(gate.Stack, "Db", new DatabaseInstanceProps
+        {
+            Engine = DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps { Version = MariaDbEngineVersion.VER_10_11 }),
+            Vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 0 }),
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
+            Credentials = Credentials.FromGeneratedSecret(username, new CredentialsBaseOptions { EncryptionKey = new Key(gate.Stack, "Key") }),
+        });
 }
