@@ -7,6 +7,8 @@ ROOT      := $(CURDIR)
 LOCAL     := $(ROOT)/.local
 API_DLL   := $(ROOT)/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
 API_PORT  ?= 5080
+INSTANCES ?= 3
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BANK      ?= HARB
 SCOPES    ?=
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
@@ -27,7 +29,7 @@ LOCAL_ENV = env DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Developmen
 	Database__ConnectionString="$$(scripts/mariadb.sh url)" \
 	$$(scripts/local-aws.sh env 2>/dev/null)
 
-.PHONY: help deps build up down test token migrate fulfil bench
+.PHONY: help deps build up down cluster cluster-down publish test token migrate fulfil bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,11 +40,17 @@ deps: ## Install what is missing (MariaDB server from Debian; NuGet packages)
 build: deps
 	@$(BUILD)
 
-up: build ## Start MariaDB, the local AWS, the API with its fulfilment worker and the programme simulator (SIMULATOR=off: you answer the files)
+cluster: build ## Start MariaDB, the local AWS and INSTANCES (default 3) API processes behind nginx on API_PORT
 	@scripts/mariadb.sh start >/dev/null
 	@scripts/local-aws.sh start >/dev/null
 	@$(LOCAL_ENV) dotnet $(API_DLL) migrate
-	@scripts/api.sh start $(API_PORT) $(API_DLL)
+	@scripts/cluster.sh start $(INSTANCES) $(API_PORT)
+	@scripts/cluster.sh status | awk '{printf "  %s on port %s (pid %s)\n", $$2, $$3, $$4}'
+
+cluster-down: ## Stop nginx and the API processes of `make cluster` (by PID)
+	@scripts/cluster.sh stop
+
+up: cluster ## The platform: the cluster above, its fulfilment workers and the programme simulator (SIMULATOR=off: you answer the files)
 	@if [[ "$(SIMULATOR)" != off ]]; then scripts/simulator.sh start; else scripts/simulator.sh stop >/dev/null; fi
 	@echo "API: http://127.0.0.1:$(API_PORT)"
 	@echo "AWS: $$(scripts/local-aws.sh url)"
@@ -53,9 +61,12 @@ up: build ## Start MariaDB, the local AWS, the API with its fulfilment worker an
 
 down: ## Stop everything `make up` started (by PID)
 	@scripts/simulator.sh stop
-	@scripts/api.sh stop
+	@scripts/cluster.sh stop
 	@scripts/local-aws.sh stop
 	@scripts/mariadb.sh stop
+
+publish: deps ## The API self-contained for linux-x64, as the versioned bundle the golden AMI installs (artifacts/)
+	@scripts/publish.sh $(VERSION)
 
 token: build ## Print a development token: make token BANK=HARB [SCOPES="loyalty/programmes.read ..."]
 	@scripts/mariadb.sh status >/dev/null 2>&1 || scripts/mariadb.sh start >/dev/null

@@ -11,6 +11,9 @@ command -v curl >/dev/null || missing+=(curl)
 # The local AWS: moto's server and the AWS CLI (both come with these machines; Debian packages them too).
 command -v moto_server >/dev/null || missing+=(python3-moto)
 command -v aws >/dev/null || missing+=(awscli)
+# The local cluster's load balancer, and systemd's tools for checking the API's units.
+command -v nginx >/dev/null || missing+=(nginx)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo

@@ -5,7 +5,9 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
 using BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
@@ -37,9 +39,14 @@ public sealed class ApiFleet : Construct
     /// <summary>ALB log objects are never overwritten; a noncurrent version only exists after a deletion, kept this long to undo it.</summary>
     private const int NoncurrentLogVersionDays = 30;
 
-    public ApiFleet(Construct scope, string id, StageConfig stage, IVpc vpc, ISecurityGroup bastion) : base(scope, id)
+    /// <summary>How long a new instance has to boot, configure itself and answer /health/ready before it signals.</summary>
+    public static readonly Duration SignalTimeout = Duration.Minutes(15);
+
+    /// <param name="imageId">The golden AMI (<see cref="GoldenAmi.ImageId"/>): a new one rolls the fleet.</param>
+    public ApiFleet(Construct scope, string id, StageConfig stage, IVpc vpc, ISecurityGroup bastion, string imageId) : base(scope, id)
     {
         var fleet = stage.Fleet;
+        this.stage = stage;
         AppSecurityGroup = new SecurityGroup(this, "AppSecurityGroup", new SecurityGroupProps
         {
             Vpc = vpc,
@@ -140,7 +147,8 @@ public sealed class ApiFleet : Construct
 
         LaunchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
         {
-            MachineImage = MachineImage.GenericLinux(new Dictionary<string, string> { [stage.Region] = fleet.AmiId }),
+            MachineImage = MachineImage.GenericLinux(new Dictionary<string, string> { [stage.Region] = imageId }),
+            UserData = UserData,
             InstanceType = new InstanceType(fleet.InstanceType),
             SecurityGroup = AppSecurityGroup,
             Role = role,
@@ -175,16 +183,15 @@ public sealed class ApiFleet : Construct
             {
                 Grace = Duration.Seconds(fleet.HealthCheckGraceSeconds),
             }),
+            // A new instance counts only once it signals, and it signals only after /health/ready answered (StartOnBoot).
+            Signals = Signals.WaitForMinCapacity(new SignalsOptions { Timeout = SignalTimeout }),
             UpdatePolicy = UpdatePolicy.RollingUpdate(new RollingUpdateOptions
             {
                 // One new instance first, then one old one out: capacity never drops below desired.
                 MaxBatchSize = 1,
                 MinInstancesInService = fleet.DesiredCapacity,
-                // The AMI from the stage does not run cfn-signal (the Image Builder golden AMI will bake it in);
-                // waiting on signals now would time out and roll every update back. Instead each batch pauses
-                // for the health-check grace, long enough for the new host to pass /health/ready.
-                WaitOnResourceSignals = false,
-                PauseTime = Duration.Seconds(fleet.HealthCheckGraceSeconds),
+                WaitOnResourceSignals = true,
+                PauseTime = SignalTimeout,
             }),
         });
         // CDK warns that a desired capacity is re-applied by every deploy that updates the group, so a deploy during
@@ -202,7 +209,12 @@ public sealed class ApiFleet : Construct
             $"Fleet CPU below {scaling.ScaleInCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: remove one instance");
     }
 
+    private readonly StageConfig stage;
+
     public SecurityGroup AppSecurityGroup { get; }
+
+    /// <summary>What a new instance runs at first boot; <see cref="StartOnBoot"/> writes it.</summary>
+    public UserData UserData { get; } = UserData.ForLinux();
 
     /// <summary>The instances' role: later constructs grant it exactly what the API needs of them.</summary>
     public Role InstanceRole { get; }
@@ -230,6 +242,57 @@ public sealed class ApiFleet : Construct
     public Alarm CpuHighAlarm { get; }
 
     public Alarm CpuLowAlarm { get; }
+
+    /// <summary>
+    /// First boot of an instance of the golden AMI: names the stage for the boot step (names and ARNs only, no
+    /// secret), lets the role read the settings, starts the API and reports to CloudFormation whether /health/ready
+    /// answered, so a rolling update moves on only with a serving instance and rolls back otherwise.
+    /// </summary>
+    public void StartOnBoot(ISecret databaseSecret, IKey databaseKey, string parameterPath)
+    {
+        // Not databaseSecret.GrantRead: that also writes the role into the key's policy (policy LOY-IAM-5).
+        var stack = Stack.Of(this);
+        InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadDatabaseSecret",
+            Actions = ["secretsmanager:GetSecretValue"],
+            Resources = [databaseSecret.SecretArn],
+        }));
+        InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DecryptDatabaseSecret",
+            Actions = ["kms:Decrypt"],
+            Resources = [databaseKey.KeyArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"secretsmanager.{stage.Region}.amazonaws.com" },
+            },
+        }));
+        InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "SignalRollingUpdates",
+            Actions = ["cloudformation:SignalResource"],
+            Resources = [stack.StackId],
+        }));
+
+        var port = stage.Fleet.AppPort.ToString(CultureInfo.InvariantCulture);
+        UserData.AddCommands(
+            "set -euo pipefail",
+            "install -d -m 0750 /etc/loyalty",
+            "umask 077",
+            "cat > /etc/loyalty/stage.env <<'STAGE'",
+            $"LOYALTY_STAGE={stage.Name}",
+            $"AWS_REGION={stage.Region}",
+            $"LOYALTY_PARAMETER_PATH={parameterPath}",
+            $"LOYALTY_DB_SECRET_ARN={databaseSecret.SecretArn}",
+            $"LOYALTY_APP_PORT={port}",
+            "STAGE",
+            "systemctl enable --now loyalty-connections.timer loyalty-api.service",
+            $"for _ in $(seq 1 150); do curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthCheckPath} && exit 0; sleep 4; done",
+            "echo 'the API did not answer /health/ready within 10 minutes' >&2",
+            "exit 1");
+        UserData.AddSignalOnExitCommand(AutoScalingGroup);
+    }
 
     // CDK's L2 step scaling emits StepScaling; the seeds ask for one instance per alarm with a cooldown, which is
     // SimpleScaling, only available as the L1 resource.

@@ -8,7 +8,8 @@ namespace Loyalty.Infra;
 /// <summary>One stage of the platform. It only wires the constructs; each construct owns one concern.</summary>
 public sealed class LoyaltyStack : Stack
 {
-    public LoyaltyStack(Construct scope, StageConfig stage) : base(scope, $"Loyalty-{stage.Name}", new StackProps
+    /// <param name="apiBundle">The published API bundle (make publish) the golden AMI installs.</param>
+    public LoyaltyStack(Construct scope, StageConfig stage, string apiBundle) : base(scope, $"Loyalty-{stage.Name}", new StackProps
     {
         Env = new Amazon.CDK.Environment { Account = stage.Account, Region = stage.Region },
         Description = $"Loyalty platform, {stage.Name} stage",
@@ -33,10 +34,12 @@ public sealed class LoyaltyStack : Stack
 
         var network = new Network(this, "Network", stage, logKey);
         var bastion = new Bastion(this, "Bastion", stage, network.Vpc);
-        var fleet = new ApiFleet(this, "ApiFleet", stage, network.Vpc, bastion.SecurityGroup);
+        var image = new GoldenAmi(this, "GoldenAmi", new GoldenAmiProps { Stage = stage, Vpc = network.Vpc, ApiBundle = apiBundle });
+        var fleet = new ApiFleet(this, "ApiFleet", stage, network.Vpc, bastion.SecurityGroup, image.ImageId);
         var database = new Database(this, "Database", stage, network.Vpc, [fleet.AppSecurityGroup, bastion.SecurityGroup]);
         _ = new Edge(this, "Edge", stage, fleet.LoadBalancer, LogKey);
         var identity = new Identity(this, "Identity", stage, fleet.InstanceRole);
+        fleet.StartOnBoot(database.Secret, database.Key, identity.ParameterPath);
         _ = new CfnOutput(this, "UserPoolId", new CfnOutputProps
         {
             Value = identity.UserPool.UserPoolId,

@@ -15,8 +15,16 @@ catch (StageConfigException e)
     return 1;
 }
 
+// The golden AMI ships the published API (make publish); -c bundle=<path> names another one.
+var bundle = Path.GetFullPath(app.Node.TryGetContext("bundle") as string ?? Path.Combine("artifacts", "loyalty-api.tar.gz"));
+if (!File.Exists(bundle))
+{
+    Console.Error.WriteLine($"No API bundle at {bundle}: run `make publish` first (or pass -c bundle=<path to a bundle>).");
+    return 1;
+}
+
 // The zones come from the stage file, not a lookup: synth stays offline and deterministic.
 app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
-_ = new LoyaltyStack(app, config);
+_ = new LoyaltyStack(app, config, bundle);
 app.Synth();
 return 0;

@@ -34,9 +34,9 @@ public sealed record NetworkSettings(string VpcCidr, int NatGateways, int FlowLo
 /// <param name="SshAllowList">CIDRs allowed to SSH to the bastion; empty means no SSH rule at all (SSM only).</param>
 public sealed record BastionSettings(string InstanceType, IReadOnlyList<string> SshAllowList);
 
-/// <param name="AmiId">The API's machine image (until the golden AMI of the Image Builder pipeline replaces it).</param>
+/// <param name="InstanceType">The API instances' type; the golden AMI is built on one too.</param>
 public sealed record FleetSettings(
-    string InstanceType, string AmiId, int MinSize, int DesiredCapacity, int MaxSize, int AppPort,
+    string InstanceType, int MinSize, int DesiredCapacity, int MaxSize, int AppPort,
     int DeregistrationDelaySeconds, int HealthCheckGraceSeconds, int RootVolumeGiB);
 
 /// <summary>The seeds' policy: CPU above 70 % for 4 of 5 one-minute datapoints adds an instance; below 30 % removes one.</summary>
@@ -189,11 +189,6 @@ public static class StageLoader
         {
             // A rolling update keeps the desired count in service and adds the replacement beside it.
             yield return $"fleet.desiredCapacity: {fleet.DesiredCapacity} must be below fleet.maxSize ({fleet.MaxSize}) so a rolling update has room for a replacement";
-        }
-
-        if (!fleet.AmiId.StartsWith("ami-", StringComparison.Ordinal))
-        {
-            yield return $"fleet.amiId: '{fleet.AmiId}' is not an AMI id (ami-...)";
         }
 
         if (fleet.AppPort is < 1024 or > 65535)

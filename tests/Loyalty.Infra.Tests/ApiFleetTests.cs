@@ -33,7 +33,7 @@ public sealed class ApiFleetTests(Stages stages)
 
         var nic = Assert.Single(data.GetProperty("NetworkInterfaces").EnumerateArray());
         Assert.False(nic.GetProperty("AssociatePublicIpAddress").GetBoolean());
-        Assert.Equal(fleet.AmiId, data.GetProperty("ImageId").GetString());
+        Assert.Equal(stages[stage].LogicalIdAt("GoldenAmi/Image"), SynthesisedStage.RefOf(data.GetProperty("ImageId")));
         Assert.Equal(fleet.InstanceType, data.GetProperty("InstanceType").GetString());
     }
 
@@ -101,10 +101,34 @@ public sealed class ApiFleetTests(Stages stages)
         // CloudFormation needs room for the replacement: MinInstancesInService must stay below MaxSize.
         Assert.True(minInService < fleet.MaxSize);
         Assert.Equal(1, rolling.GetProperty("MaxBatchSize").GetInt32());
-        // No cfn-signal on the stage's AMI yet: waiting on signals would time out every update.
-        Assert.False(rolling.TryGetProperty("WaitOnResourceSignals", out var wait) && wait.GetBoolean());
-        // Without signals, each batch pauses for the health-check grace so the new host can pass /health/ready first.
-        Assert.Equal(TimeSpan.FromSeconds(fleet.HealthCheckGraceSeconds), System.Xml.XmlConvert.ToTimeSpan(rolling.GetProperty("PauseTime").GetString()!));
+        // A replacement counts once it signals, which it does only after /health/ready answered; PauseTime bounds the wait.
+        Assert.True(rolling.GetProperty("WaitOnResourceSignals").GetBoolean());
+        Assert.Equal(TimeSpan.FromMinutes(15), System.Xml.XmlConvert.ToTimeSpan(rolling.GetProperty("PauseTime").GetString()!));
+        var creation = stages[stage].Resource(id).GetProperty("CreationPolicy").GetProperty("ResourceSignal");
+        Assert.Equal(fleet.MinSize, creation.GetProperty("Count").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void LaunchTemplate_RunsTheGoldenAmi_AndItsUserDataStartsTheApiThenSignalsReadiness(string stage)
+    {
+        var config = stages[stage].Config;
+        var data = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData");
+        var userData = data.GetProperty("UserData").GetRawText();
+
+        Assert.Equal(stages[stage].LogicalIdAt("GoldenAmi/Image"), SynthesisedStage.RefOf(data.GetProperty("ImageId")));
+        Assert.Contains($"LOYALTY_STAGE={config.Name}", userData, StringComparison.Ordinal);
+        Assert.Contains($"LOYALTY_PARAMETER_PATH=/loyalty/{config.Name}/api/", userData, StringComparison.Ordinal);
+        // The ARN of the secret as attached to the instance (it then holds host, port and dbname too).
+        var (attachment, _) = Assert.Single(stages[stage].Resources("AWS::SecretsManager::SecretTargetAttachment"));
+        var parts = data.GetProperty("UserData").GetProperty("Fn::Base64").GetProperty("Fn::Join")[1].EnumerateArray().ToList();
+        var name = parts.FindIndex(p => p.ValueKind == JsonValueKind.String && p.GetString()!.EndsWith("LOYALTY_DB_SECRET_ARN=", StringComparison.Ordinal));
+        Assert.Equal(attachment, SynthesisedStage.RefOf(parts[name + 1]));
+        Assert.Contains("systemctl enable --now loyalty-connections.timer loyalty-api.service", userData, StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:{config.Fleet.AppPort}/health/ready", userData, StringComparison.Ordinal);
+        Assert.Contains("/opt/aws/bin/cfn-signal", userData, StringComparison.Ordinal);
+        Assert.Contains(Single(stage, "AWS::AutoScaling::AutoScalingGroup").Item1, userData, StringComparison.Ordinal);
+        Assert.DoesNotContain("password", userData, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]

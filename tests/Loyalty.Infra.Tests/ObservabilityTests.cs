@@ -263,7 +263,7 @@ public sealed class ObservabilityTests(Stages stages)
         var stack = new Stack(app, "Dlq", new StackProps { Env = new Amazon.CDK.Environment { Account = config.Account, Region = config.Region } });
         var network = new Network(stack, "Network", config, new Key(stack, "LogKey"));
         var bastion = new Bastion(stack, "Bastion", config, network.Vpc);
-        var fleet = new ApiFleet(stack, "ApiFleet", config, network.Vpc, bastion.SecurityGroup);
+        var fleet = new ApiFleet(stack, "ApiFleet", config, network.Vpc, bastion.SecurityGroup, "ami-0b9fd8b55a6e3c9d5");
         var database = new Database(stack, "Database", config, network.Vpc, [fleet.AppSecurityGroup]);
         Queue[] queues = [new(stack, "IngestDlq"), new(stack, "BankDlq")];
 

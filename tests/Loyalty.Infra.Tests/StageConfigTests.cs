@@ -40,7 +40,6 @@ public sealed class StageConfigTests
     [InlineData("bastion.sshAllowList", "[\"0.0.0.0/0\"]", "bastion.sshAllowList: '0.0.0.0/0' opens SSH to the whole internet")]
     [InlineData("bastion.sshAllowList", "[\"not-a-cidr\"]", "bastion.sshAllowList: 'not-a-cidr' is not an IPv4 CIDR")]
     [InlineData("account", "\"12345\"", "account: '12345' is not a 12-digit AWS account id")]
-    [InlineData("fleet.amiId", "\"img-123\"", "fleet.amiId: 'img-123' is not an AMI id")]
     [InlineData("database.backupRetentionDays", "0", "database.backupRetentionDays: 0 is outside 1-35")]
     [InlineData("edge.certificateArn", "\"arn:aws:acm:us-east-1:111111111111:certificate/x\"", "edge.certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/x' is not an ACM certificate in eu-west-1")]
     [InlineData("identity.accessTokenMinutes", "120", "identity.accessTokenMinutes: 120 is outside 5-60")]

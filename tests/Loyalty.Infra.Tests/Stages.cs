@@ -75,7 +75,7 @@ public sealed class SynthesisedStage
     /// The stack for a config in a fresh app, set up as the CDK CLI sets up Program.cs: cdk.json's context
     /// (feature flags), construct paths in the template metadata, and the zones the stage file names.
     /// </summary>
-    public static LoyaltyStack Synthesise(StageConfig config, string? outdir = null)
+    public static LoyaltyStack Synthesise(StageConfig config, string? outdir = null, string? bundle = null)
     {
         // Path metadata and the CDKMetadata resource are what cfn-lint recognises a CDK template by.
         var context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true, ["aws:cdk:version-reporting"] = true };
@@ -95,7 +95,45 @@ public sealed class SynthesisedStage
 
         var app = new App(new AppProps { Outdir = outdir, Context = context });
         app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
-        return new LoyaltyStack(app, config);
+        return new LoyaltyStack(app, config, bundle ?? ApiBundle.Path);
+    }
+}
+
+/// <summary>
+/// A bundle of the shape make publish writes (loyalty-api-&lt;version&gt;/ with VERSION, app/, deploy/), small and fixed:
+/// the stack only ships it as the golden AMI's asset, so its bytes matter for the asset hash alone. The real bundle's
+/// install is tested in Loyalty.Platform.Tests.
+/// </summary>
+public static class ApiBundle
+{
+    public const string Version = "infra-test";
+
+    private static readonly Lazy<string> Built = new(Build);
+
+    public static string Path => Built.Value;
+
+    private static string Build()
+    {
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"loyalty-api-{Version}-{System.Environment.ProcessId}.tar.gz");
+        using var file = File.Create(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        using var tar = new System.Formats.Tar.TarWriter(gzip);
+        foreach (var (name, content) in new[]
+        {
+            ("VERSION", Version + "\n"),
+            ("app/Loyalty.Api", "#!/bin/sh\n"),
+            ("deploy/install.sh", "#!/bin/sh\n"),
+        })
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"loyalty-api-{Version}/{name}")
+            {
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)),
+                ModificationTime = DateTimeOffset.UnixEpoch,
+            };
+            tar.WriteEntry(entry);
+        }
+
+        return path;
     }
 }
 

@@ -50,6 +50,9 @@ public static class ApiSetup
             kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersBytes;
         });
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(limits.ShutdownSeconds));
+        // Under systemd (Type=notify) the unit is "started" only once the host is listening, and logs go to the
+        // journal without ANSI noise; elsewhere this does nothing.
+        services.AddSystemd();
 
         services.AddSingleton(TimeProvider.System);
         services.Configure<JsonOptions>(json => json.SerializerOptions.AllowDuplicateProperties = false);
@@ -89,13 +92,18 @@ public static class ApiSetup
         return builder;
     }
 
+    public const string ServedByHeader = "X-Served-By";
+
     public static WebApplication UseLoyaltyApi(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Which instance answered: the load generator and the cluster tests count requests per instance with it.
+        var servedBy = app.Services.GetRequiredService<InstanceIdentity>().Id;
         app.Use((context, next) =>
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers[ServedByHeader] = servedBy;
             return next(context);
         });
         app.UseAuthentication();

@@ -27,10 +27,6 @@ public static class PolicySuppressions
         "CDK's rotation for this secret (AddRotationSingleUser, Amazon.CDK.Lib 2.160) deploys a rotation Lambda on a runtime "
         + "AWS has retired, so it cannot be deployed; the secret has no schedule until rotation without that Lambda is adopted.";
 
-    private const string StageAmiReason =
-        "The stack has no Image Builder pipeline yet: the API fleet's launch template takes the stage file's fleet.amiId until "
-        + "the golden AMI replaces it; the template still sets AssociatePublicIpAddress false and the group uses private-app subnets.";
-
     public static readonly IReadOnlyList<PolicySuppression> All =
     [
         .. Stages.SelectMany(stage => new PolicySuppression[]
@@ -38,7 +34,6 @@ public static class PolicySuppressions
             new(stage, StorageRules.AccessLogged.Id, $"Loyalty-{stage}/ApiFleet/AccessLogs/Resource", AlbLogBucketReason),
             new(stage, StorageRules.AccessLogged.Id, $"Loyalty-{stage}/Messaging/AccessLogs/Resource", PartnerFilesLogBucketReason),
             new(stage, IamRules.LeastPrivilege.Id, $"Loyalty-{stage}/Bastion/Host/Resource/InstanceRole/DefaultPolicy/Resource", BastionSessionManagerReason),
-            new(stage, ComputeRules.GoldenAmiPrivateHosts.Id, $"Loyalty-{stage}/ApiFleet/LaunchTemplate/Resource", StageAmiReason),
             new(stage, IamRules.KeyHygiene.Id, $"Loyalty-{stage}/Messaging/Key/Resource", BankReadersOnKeyReason),
         }),
         new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/Secret/Resource", DbSecretRotationReason),

@@ -31,6 +31,17 @@ public sealed class OperationsTests(ApiFixture api)
         Assert.Equal("lb-000017", body.GetProperty("traceId").GetString());
     }
 
+    [Theory]
+    [InlineData("/health/ready")]
+    [InlineData("/v1/programmes")]
+    [InlineData("/v1/nothing-here")]
+    public async Task EveryResponse_NamesTheInstanceThatServedIt(string path)
+    {
+        using var http = api.Client();
+        using var response = await http.GetAsync(path);
+        Assert.Equal("test-instance", Assert.Single(response.Headers.GetValues(ApiSetup.ServedByHeader)));
+    }
+
     [Fact]
     public async Task OversizedHeaders_AreRefusedWith431()
     {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The boot step (loyalty-config.service): reads the stage's API settings from SSM and the database secret from
+# Secrets Manager with the AWS CLI, and writes them to the root-only environment file the API's unit loads.
+# Input: /etc/loyalty/stage.env, written by the launch template's user data; names and ARNs only, no secret:
+#   LOYALTY_STAGE, AWS_REGION, LOYALTY_PARAMETER_PATH, LOYALTY_DB_SECRET_ARN, LOYALTY_APP_PORT
+# Output: /etc/loyalty/api.env (0600, root), replaced whole or not at all; the CloudWatch agent started with the
+# stage's configuration (the SSM parameter /loyalty/<stage>/cloudwatch-agent), when the agent is installed.
+# LOYALTY_ROOT prefixes every path: the tests run this against a scratch root and the local AWS.
+set -euo pipefail
+root=${LOYALTY_ROOT:-}
+etc=$root/etc/loyalty
+here=$(cd "$(dirname "$0")" && pwd)
+
+# shellcheck source=/dev/null
+source "$etc/stage.env"
+for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_ARN LOYALTY_APP_PORT; do
+  [[ -n ${!name:-} ]] || { echo "$etc/stage.env: $name is not set" >&2; exit 1; }
+done
+export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
+
+parameters=$(aws ssm get-parameters-by-path --path "$LOYALTY_PARAMETER_PATH" --recursive --with-decryption --output json)
+secret=$(aws secretsmanager get-secret-value --secret-id "$LOYALTY_DB_SECRET_ARN" --query SecretString --output text)
+
+umask 077
+tmp=$(mktemp "$etc/.api.env.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+# The secret goes through stdin, never a command line or the environment of another process.
+printf '%s\n%s\n' "$parameters" "$secret" | python3 "$here/loyalty-env.py" "$LOYALTY_APP_PORT" >"$tmp"
+mv -f "$tmp" "$etc/api.env"
+trap - EXIT
+echo "loyalty-config: $(grep -c '=' "$etc/api.env") settings for stage $LOYALTY_STAGE written to $etc/api.env"
+
+# One image serves every stage, so the agent's configuration (its metric namespace names the stage) comes from
+# the stage, not the image.
+if [[ -z $root ]] && command -v amazon-cloudwatch-agent-ctl >/dev/null; then
+  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "ssm:/loyalty/$LOYALTY_STAGE/cloudwatch-agent"
+fi

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The local cluster: N API processes on loopback ports behind nginx (app/deploy/nginx), all against the running
+# MariaDB and local AWS, as the ALB and the auto-scaling group run them in AWS. Every process is started here and
+# stopped by its PID. State lives in .local/cluster: one folder per slot (pid, port, id, log) and nginx's prefix.
+#   scripts/cluster.sh start [N] [PORT]   N instances (default 3) behind nginx on 127.0.0.1:PORT (default 5080)
+#   scripts/cluster.sh replace SLOT [DLL] roll one slot to a new process (DLL: the new version; default the same)
+#   scripts/cluster.sh status             one line per slot: slot, instance id, port, pid
+#   scripts/cluster.sh url                the load balancer's URL
+#   scripts/cluster.sh stop
+# LOYALTY_CLUSTER_DIR  state folder (default .local/cluster); LOYALTY_DEV_KEY  the development token key file.
+# The database and local AWS are whatever scripts/mariadb.sh and scripts/local-aws.sh report (their LOYALTY_*
+# settings pass through).
+# A replacement keeps full capacity, like the group's rolling update: the new process starts on a fresh port and
+# must answer /health/ready; nginx is reloaded with it in place of the old one; once no nginx worker of the old
+# configuration is left (the ALB's deregistration delay), the old process gets SIGTERM and drains its requests.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${LOYALTY_CLUSTER_DIR:-$root/.local/cluster}
+dev_key=${LOYALTY_DEV_KEY:-$root/.local/dev-issuer.key}
+prefix=$dir/nginx
+template=$root/app/deploy/nginx/loyalty.conf.template
+dll_default=$root/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
+
+alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+nginx_pid() { cat "$prefix/nginx.pid" 2>/dev/null || true; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+slots() { find "$dir/slots" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -n; }
+
+# Starts one API process for SLOT on PORT into FOLDER and waits until it is ready.
+start_instance() {
+  local slot=$1 port=$2 folder=$3 dll=$4
+  mkdir -p "$folder"
+  local id="api-$slot@$port"
+  (
+    cd "$(dirname "$dll")"
+    if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then
+      while IFS= read -r setting; do export "${setting?}"; done <<<"$aws_env"
+    fi
+    DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
+    Auth__DevelopmentKeyFile="$dev_key" \
+    Database__ConnectionString="$("$root/scripts/mariadb.sh" url)" \
+    Instance__Id="$id" \
+      exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
+  ) &
+  local pid=$!
+  echo "$pid" >"$folder/pid"; echo "$port" >"$folder/port"; echo "$id" >"$folder/id"
+  for _ in $(seq 1 300); do
+    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then return 0; fi
+    alive "$pid" || { echo "instance $id exited; its log:" >&2; tail -30 "$folder/api.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "instance $id was not ready within 30 s; see $folder/api.log" >&2
+  return 1
+}
+
+# SIGTERM, then the host's graceful shutdown drains in-flight requests; SIGKILL only if it overruns.
+stop_instance() {
+  local folder=$1 pid
+  pid=$(cat "$folder/pid" 2>/dev/null || true)
+  if alive "$pid"; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 400); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then echo "instance $(cat "$folder/id") ignored SIGTERM for 40 s; killing it" >&2; kill -KILL "$pid"; fi
+  fi
+}
+
+# Writes nginx.conf for the current slots and has nginx check it.
+render() {
+  local port=$1 upstreams="" slot
+  for slot in $(slots); do
+    upstreams+="        server 127.0.0.1:$(cat "$dir/slots/$slot/port") max_fails=2 fail_timeout=5s;"$'\n'
+  done
+  mkdir -p "$prefix"
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" "$template" \
+    | awk -v upstreams="${upstreams%$'\n'}" '$0 == "@UPSTREAMS@" { print upstreams; next } { print }' >"$prefix/nginx.conf.new"
+  nginx -t -q -p "$prefix" -c "$prefix/nginx.conf.new"
+  mv "$prefix/nginx.conf.new" "$prefix/nginx.conf"
+}
+
+# Reloads nginx and waits until the workers of the old configuration have finished their requests and exited.
+reload() {
+  local master old
+  master=$(nginx_pid)
+  old=$(pgrep -P "$master" || true)
+  kill -HUP "$master"
+  for _ in $(seq 1 300); do
+    local left=0
+    for worker in $old; do alive "$worker" && left=1; done
+    ((left)) || return 0
+    sleep 0.1
+  done
+  echo "nginx workers of the old configuration still running after 30 s" >&2
+  return 1
+}
+
+case ${1:-} in
+  start)
+    count=${2:-3}; port=${3:-5080}; dll=${API_DLL:-$dll_default}
+    if alive "$(nginx_pid)"; then echo "cluster already running on $(cat "$dir/url")"; exit 0; fi
+    command -v nginx >/dev/null || { echo "nginx is missing: run 'make deps'" >&2; exit 1; }
+    # Instances left by a run whose nginx died are stopped, not orphaned.
+    for slot in $(slots); do stop_instance "$dir/slots/$slot"; done
+    rm -rf "$dir"; mkdir -p "$dir/slots"
+    for slot in $(seq 1 "$count"); do
+      start_instance "$slot" "$(free_port)" "$dir/slots/$slot" "$dll"
+    done
+    render "$port"
+    echo "$port" >"$dir/lb-port"
+    echo "http://127.0.0.1:$port" >"$dir/url"
+    nginx -p "$prefix" -c "$prefix/nginx.conf"
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { echo "nginx does not answer on $port; see $prefix/error.log" >&2; exit 1; }
+    ;;
+  replace)
+    slot=${2:?slot}; dll=${3:-${API_DLL:-$dll_default}}
+    [[ -d $dir/slots/$slot ]] || { echo "no slot $slot" >&2; exit 2; }
+    old=$dir/slots/$slot
+    staged=$dir/staged-$slot
+    rm -rf "$staged"
+    start_instance "$slot" "$(free_port)" "$staged" "$dll"
+    mv "$old" "$dir/retired-$slot"; mv "$staged" "$old"
+    render "$(cat "$dir/lb-port")"
+    reload
+    stop_instance "$dir/retired-$slot"
+    rm -rf "$dir/retired-$slot"
+    echo "slot $slot: $(cat "$old/id") (pid $(cat "$old/pid")) serves"
+    ;;
+  status)
+    for slot in $(slots); do
+      folder=$dir/slots/$slot
+      state=down; alive "$(cat "$folder/pid")" && state=up
+      echo "$slot $(cat "$folder/id") $(cat "$folder/port") $(cat "$folder/pid") $state"
+    done
+    ;;
+  url)
+    cat "$dir/url"
+    ;;
+  stop)
+    master=$(nginx_pid)
+    if alive "$master"; then
+      kill -QUIT "$master"
+      for _ in $(seq 1 100); do alive "$master" || break; sleep 0.1; done
+      echo "nginx stopped (pid $master)"
+    fi
+    for slot in $(slots); do stop_instance "$dir/slots/$slot"; done
+    [[ -d $dir/slots ]] && echo "API instances stopped"
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | status | url | stop" >&2; exit 2 ;;
+esac
