@@ -4,7 +4,8 @@
 # stopped by its PID. State lives in .local/cluster: one folder per slot (pid, port, id, log) and nginx's prefix.
 #   scripts/cluster.sh start [N] [PORT]   N instances (default 3) behind nginx on 127.0.0.1:PORT (default 5080)
 #   scripts/cluster.sh replace SLOT [DLL] roll one slot to a new process (DLL: the new version; default the same)
-#   scripts/cluster.sh status             one line per slot: slot, instance id, port, pid
+#   scripts/cluster.sh reload             re-render and check nginx's configuration, reload it gracefully
+#   scripts/cluster.sh status             one line per slot: slot, instance id, port, pid, up|down
 #   scripts/cluster.sh url                the load balancer's URL
 #   scripts/cluster.sh stop
 # LOYALTY_CLUSTER_DIR  state folder (default .local/cluster); LOYALTY_DEV_KEY  the development token key file.
@@ -125,6 +126,11 @@ case ${1:-} in
     rm -rf "$dir/retired-$slot"
     echo "slot $slot: $(cat "$old/id") (pid $(cat "$old/pid")) serves"
     ;;
+  reload)
+    render "$(cat "$dir/lb-port")"
+    reload
+    echo "nginx reloaded"
+    ;;
   status)
     for slot in $(slots); do
       folder=$dir/slots/$slot
@@ -146,5 +152,5 @@ case ${1:-} in
     [[ -d $dir/slots ]] && echo "API instances stopped"
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | status | url | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | reload | status | url | stop" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 """Turns the stage's SSM parameters and the database secret into systemd EnvironmentFile lines.
 
-stdin: line 1 the JSON of `aws ssm get-parameters-by-path`, line 2 the secret's JSON string (RDS's generated secret:
-username, password, host, port, dbname). argv[1]: the port the API listens on. stdout: the file's lines.
+stdin: the JSON of `aws ssm get-parameters-by-path`, then the secret's JSON string (RDS's generated secret: username,
+password, host, port, dbname). argv[1]: the port the API listens on. stdout: the file's lines.
 """
 import json
 import re
@@ -21,8 +21,11 @@ def line(key: str, value: str) -> str:
 
 
 def main() -> None:
-    parameters = json.loads(sys.stdin.readline())["Parameters"]
-    secret = json.loads(sys.stdin.readline())
+    text = sys.stdin.read()
+    decoder = json.JSONDecoder()
+    document, end = decoder.raw_decode(text.lstrip())
+    parameters = document["Parameters"]
+    secret = json.loads(text.lstrip()[end:])
     missing = [k for k in ("username", "password", "host", "port", "dbname") if not secret.get(k)]
     if missing:
         sys.exit(f"loyalty-config: the database secret lacks {', '.join(missing)}")

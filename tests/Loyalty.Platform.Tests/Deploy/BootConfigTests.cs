@@ -1,0 +1,111 @@
+using Loyalty.Platform.Tests.Infrastructure;
+
+namespace Loyalty.Platform.Tests.Deploy;
+
+/// <summary>
+/// The boot step (app/deploy/loyalty-config.sh) against the local AWS: the stage's SSM parameters and the database
+/// secret, read with the AWS CLI, become the API's root-only environment file.
+/// </summary>
+[Collection(BundleSuite.Name)]
+public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
+{
+    private readonly Dictionary<string, string> aws = new()
+    {
+        ["LOYALTY_AWS_DIR"] = Path.Combine(Repository.Root, ".local", "aws-boot"),
+    };
+
+    private readonly string stage = $"boot{Guid.NewGuid():N}"[..12];
+
+    public async Task InitializeAsync()
+    {
+        (await Shell.BashAsync(Repository.Script("local-aws.sh"), ["start"], aws)).EnsureSuccess("local-aws.sh start");
+        var url = (await Shell.BashAsync(Repository.Script("local-aws.sh"), ["url"], aws)).EnsureSuccess("local-aws.sh url").Output.Trim();
+        aws["AWS_ENDPOINT_URL"] = url;
+        aws["AWS_ACCESS_KEY_ID"] = "local";
+        aws["AWS_SECRET_ACCESS_KEY"] = "local";
+        aws["AWS_DEFAULT_REGION"] = "eu-west-1";
+    }
+
+    public async Task DisposeAsync() => await Shell.BashAsync(Repository.Script("local-aws.sh"), ["stop"], aws);
+
+    [Fact]
+    public async Task Boot_WritesEverySettingAndTheTlsConnectionString_ToARootOnlyFile()
+    {
+        await ParameterAsync("Auth__Issuer", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test");
+        await ParameterAsync("Fulfilment__Bucket", "loyalty-dev-partner-files");
+        await ParameterAsync("Ops__Note", "say \"hello\" \\ goodbye");
+        var secret = await SecretAsync("""{"username":"loyalty_admin","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret);
+
+        var result = (await BootAsync(root)).EnsureSuccess("loyalty-config.sh");
+
+        var file = Path.Combine(root, "etc", "loyalty", "api.env");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var lines = await File.ReadAllLinesAsync(file);
+        Assert.Equal(
+        [
+            "ASPNETCORE_URLS=\"http://0.0.0.0:8080\"",
+            "Auth__Issuer=\"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test\"",
+            "Fulfilment__Bucket=\"loyalty-dev-partner-files\"",
+            "Ops__Note=\"say \\\"hello\\\" \\\\ goodbye\"",
+            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=Required\"",
+        ], lines);
+        Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.Equal(["api.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task ASecretWithoutItsPassword_FailsTheBoot_AndLeavesThePreviousFileWhole()
+    {
+        await ParameterAsync("Auth__Issuer", "https://issuer.example");
+        var secret = await SecretAsync("""{"username":"loyalty_admin","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret);
+        var file = Path.Combine(root, "etc", "loyalty", "api.env");
+        await File.WriteAllTextAsync(file, "Previous=\"settings\"\n");
+
+        var result = await BootAsync(root);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("the database secret lacks password", result.Error, StringComparison.Ordinal);
+        Assert.Equal("Previous=\"settings\"\n", await File.ReadAllTextAsync(file));
+        Assert.Equal(["api.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task AStageFileWithoutTheSecret_FailsTheBoot_NamingTheFileAndSetting()
+    {
+        var root = bundle.NewRoot();
+        Directory.CreateDirectory(Path.Combine(root, "etc", "loyalty"));
+        await File.WriteAllTextAsync(Path.Combine(root, "etc", "loyalty", "stage.env"),
+            $"LOYALTY_STAGE={stage}\nAWS_REGION=eu-west-1\nLOYALTY_PARAMETER_PATH=/loyalty/{stage}/api/\nLOYALTY_APP_PORT=8080\n");
+
+        var result = await BootAsync(root);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("etc/loyalty/stage.env: LOYALTY_DB_SECRET_ARN is not set", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(root, "etc", "loyalty", "api.env")));
+    }
+
+    private string RootWithStage(string secretArn)
+    {
+        var root = bundle.NewRoot();
+        Directory.CreateDirectory(Path.Combine(root, "etc", "loyalty"));
+        File.WriteAllText(Path.Combine(root, "etc", "loyalty", "stage.env"),
+            $"LOYALTY_STAGE={stage}\nAWS_REGION=eu-west-1\nLOYALTY_PARAMETER_PATH=/loyalty/{stage}/api/\n" +
+            $"LOYALTY_DB_SECRET_ARN={secretArn}\nLOYALTY_APP_PORT=8080\n");
+        return root;
+    }
+
+    private Task<ProcessResult> BootAsync(string root) =>
+        Shell.BashAsync(Path.Combine(bundle.Folder, "deploy", "loyalty-config.sh"), [], new Dictionary<string, string>(aws) { ["LOYALTY_ROOT"] = root });
+
+    private async Task ParameterAsync(string name, string value) =>
+        // As JSON input: the CLI would fetch a --value that looks like a URL.
+        (await Shell.RunAsync("aws", ["ssm", "put-parameter", "--cli-input-json",
+            System.Text.Json.JsonSerializer.Serialize(new { Name = $"/loyalty/{stage}/api/{name}", Value = value, Type = "String" })], aws))
+            .EnsureSuccess("put-parameter");
+
+    private async Task<string> SecretAsync(string json) =>
+        (await Shell.RunAsync("aws", ["secretsmanager", "create-secret", "--name", $"{stage}-db-{Guid.NewGuid():N}", "--secret-string", json,
+            "--query", "ARN", "--output", "text"], aws)).EnsureSuccess("create-secret").Output.Trim();
+}

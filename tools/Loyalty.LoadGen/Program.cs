@@ -1,0 +1,3 @@
+using Loyalty.LoadGen;
+
+return await LoadGenCommand.InvokeAsync(args);
