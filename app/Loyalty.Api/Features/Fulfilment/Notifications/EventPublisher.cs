@@ -53,7 +53,10 @@ public sealed partial class EventPublisher(
         var sent = 0;
         while (true)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // READ COMMITTED: the claim's FOR UPDATE then locks the claimed rows only. Under REPEATABLE READ it also
+            // gap-locks the unpublished index for as long as the SQS calls take, and every accrual writing its
+            // event into that gap waits (seconds, under load). The session lock already makes the publisher unique.
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
             var ids = (await connection.QueryAsync<long>(new CommandDefinition(EventsSql.ClaimUnpublished,
                 new { Banks = queues.Keys.ToArray(), Limit = ClaimSize }, transaction, cancellationToken: cancellationToken))).AsList();
             if (ids.Count == 0)
