@@ -18,8 +18,18 @@ for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_AR
 done
 export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
 
-parameters=$(aws ssm get-parameters-by-path --path "$LOYALTY_PARAMETER_PATH" --recursive --with-decryption --output json)
-secret=$(aws secretsmanager get-secret-value --secret-id "$LOYALTY_DB_SECRET_ARN" --query SecretString --output text)
+# At boot the network or the endpoints may need a moment: a few tries, further apart each time.
+retry() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    "$@" && return 0
+    ((attempt < 5)) && sleep $((attempt * 3))
+  done
+  echo "loyalty-config: giving up on: $1 $2 $3" >&2
+  return 1
+}
+parameters=$(retry aws ssm get-parameters-by-path --path "$LOYALTY_PARAMETER_PATH" --recursive --with-decryption --output json)
+secret=$(retry aws secretsmanager get-secret-value --secret-id "$LOYALTY_DB_SECRET_ARN" --query SecretString --output text)
 
 umask 077
 tmp=$(mktemp "$etc/.api.env.XXXXXX")
