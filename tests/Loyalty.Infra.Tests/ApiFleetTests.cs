@@ -110,6 +110,21 @@ public sealed class ApiFleetTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
+    public void GracefulShutdown_FitsInsideTheDeregistrationDelay_AndSystemdWaitsForIt(string stage)
+    {
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "app", "Loyalty.Api", "appsettings.json")));
+        var shutdown = settings.RootElement.GetProperty("Limits").GetProperty("ShutdownSeconds").GetInt32();
+        var unit = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "app", "deploy", "systemd", "loyalty-api.service"));
+        var stopTimeout = int.Parse(unit.Single(l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal))["TimeoutStopSec=".Length..], CultureInfo.InvariantCulture);
+
+        // Drained targets get the delay; the host then has its shutdown time for requests still in flight; systemd
+        // must not kill it before that ends.
+        Assert.True(shutdown < stages[stage].Config.Fleet.DeregistrationDelaySeconds);
+        Assert.True(stopTimeout > shutdown);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
     public void LaunchTemplate_RunsTheGoldenAmi_AndItsUserDataStartsTheApiThenSignalsReadiness(string stage)
     {
         var config = stages[stage].Config;
