@@ -141,13 +141,8 @@ public static partial class ComputeRules
     /// <summary>A subnet that gives public addresses or routes 0.0.0.0/0 to an internet gateway.</summary>
     private static bool IsPublic(PolicyResource subnet, PolicyContext ctx)
     {
-        var tables = ctx.OfType("AWS::EC2::SubnetRouteTableAssociation")
-            .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnet.LogicalId)
-            .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
-            .ToHashSet();
-        return subnet.Properties.Get("MapPublicIpOnLaunch").IsTrue() || ctx.OfType("AWS::EC2::Route").Any(route =>
-            tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId")))
-            && ctx.Target(route.Properties.Get("GatewayId"))?.Type == "AWS::EC2::InternetGateway");
+        return subnet.Properties.Get("MapPublicIpOnLaunch").IsTrue()
+            || ctx.RoutesOf(subnet.LogicalId).Any(route => ctx.Target(route.Properties.Get("GatewayId"))?.Type == "AWS::EC2::InternetGateway");
     }
 
     private static IEnumerable<string> Imdsv2Faults(PolicyResource r, PolicyContext ctx)

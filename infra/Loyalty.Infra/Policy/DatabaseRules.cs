@@ -195,12 +195,8 @@ public static class DatabaseRules
                     continue;
                 }
 
-                var tables = ctx.OfType("AWS::EC2::SubnetRouteTableAssociation")
-                    .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnetId)
-                    .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
-                    .ToHashSet();
-                if (ctx.OfType("AWS::EC2::Route").Any(route => tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId")))
-                    && (route.Properties.Get("DestinationCidrBlock").Text() == "0.0.0.0/0" || route.Properties.Get("DestinationIpv6CidrBlock").Text() == "::/0")))
+                if (ctx.RoutesOf(subnetId).Any(route =>
+                    route.Properties.Get("DestinationCidrBlock").Text() == "0.0.0.0/0" || route.Properties.Get("DestinationIpv6CidrBlock").Text() == "::/0"))
                 {
                     yield return $"subnet {subnetId} of the DB subnet group has a default route (it is not isolated)";
                 }

@@ -49,7 +49,7 @@ public static class EdgeRules
         $"add an HTTPS listener on 443 with the stage's ACM certificate and SslPolicy.RECOMMENDED_TLS (a {TlsPolicyFamily}* policy)",
         (r, ctx) => r.Type switch
         {
-            LoadBalancer when !ListenersOf(r, ctx).Any(l => l.Properties.Get("Port").Number() == 443 && l.Properties.Get("Protocol").Text() == "HTTPS") =>
+            LoadBalancer when !ctx.ListenersOf(r).Any(l => l.Properties.Get("Port").Number() == 443 && l.Properties.Get("Protocol").Text() == "HTTPS") =>
                 ["the load balancer has no HTTPS listener on 443"],
             Listener when r.Properties.Get("Protocol").Text() == "HTTPS" => TlsFaults(r),
             _ => [],
@@ -87,9 +87,6 @@ public static class EdgeRules
 
     private static JsonNode? Attribute(PolicyResource alb, string key) =>
         alb.Properties.Get("LoadBalancerAttributes").Items().FirstOrDefault(a => a.Get("Key").Text() == key).Get("Value");
-
-    private static IEnumerable<PolicyResource> ListenersOf(PolicyResource alb, PolicyContext ctx) =>
-        ctx.OfType(Listener).Where(l => Cfn.ReferencedId(l.Properties.Get("LoadBalancerArn")) == alb.LogicalId);
 
     private static IEnumerable<string> TlsFaults(PolicyResource listener)
     {

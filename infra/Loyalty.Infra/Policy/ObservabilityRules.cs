@@ -85,8 +85,7 @@ public static class ObservabilityRules
     /// </summary>
     private static IEnumerable<string> MissingAlarms(PolicyResource watched, PolicyContext ctx, (string Namespace, string[] Metrics, string What)[] required)
     {
-        var ids = ctx.Resources
-            .Where(l => l.Type == "AWS::ElasticLoadBalancingV2::Listener" && Cfn.ReferencedId(l.Properties.Get("LoadBalancerArn")) == watched.LogicalId)
+        var ids = ctx.ListenersOf(watched)
             .Select(l => l.LogicalId)
             .Append(watched.LogicalId)
             .ToList();

@@ -65,6 +65,20 @@ public sealed class PolicyContext(PolicyStage stage, Func<IReadOnlyList<PolicyRe
 
     public IEnumerable<PolicyResource> OfType(string type) => Resources.Where(r => r.Type == type);
 
+    /// <summary>The routes of the route tables associated with a subnet (by its logical id).</summary>
+    public IEnumerable<PolicyResource> RoutesOf(string subnetId)
+    {
+        var tables = OfType("AWS::EC2::SubnetRouteTableAssociation")
+            .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnetId)
+            .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
+            .ToHashSet();
+        return OfType("AWS::EC2::Route").Where(route => tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId"))));
+    }
+
+    /// <summary>The listeners of a load balancer.</summary>
+    public IEnumerable<PolicyResource> ListenersOf(PolicyResource loadBalancer) =>
+        OfType("AWS::ElasticLoadBalancingV2::Listener").Where(l => Cfn.ReferencedId(l.Properties.Get("LoadBalancerArn")) == loadBalancer.LogicalId);
+
     /// <summary>
     /// The resource a <c>{"Ref": id}</c> or <c>{"Fn::GetAtt": [id, attr]}</c> points at, if it is in this stack. A miss
     /// reloads the view once: other aspects (CDK's IMDSv2 launch template) add resources while the gate runs.

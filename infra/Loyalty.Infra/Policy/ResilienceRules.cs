@@ -54,12 +54,7 @@ public static class ResilienceRules
     private static IEnumerable<string> NatFaults(PolicyResource subnet, PolicyContext ctx)
     {
         var zone = subnet.Properties.Get("AvailabilityZone").Text();
-        var tables = ctx.OfType("AWS::EC2::SubnetRouteTableAssociation")
-            .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnet.LogicalId)
-            .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
-            .ToHashSet();
-        var nats = ctx.OfType("AWS::EC2::Route")
-            .Where(route => tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId"))))
+        var nats = ctx.RoutesOf(subnet.LogicalId)
             .Select(route => ctx.Target(route.Properties.Get("NatGatewayId")))
             .Where(nat => nat?.Type == "AWS::EC2::NatGateway");
         foreach (var nat in nats)
@@ -156,13 +151,8 @@ public static class ResilienceRules
 
     private static bool IsPrivateApp(PolicyResource subnet, PolicyContext ctx)
     {
-        var tables = ctx.OfType("AWS::EC2::SubnetRouteTableAssociation")
-            .Where(a => Cfn.ReferencedId(a.Properties.Get("SubnetId")) == subnet.LogicalId)
-            .Select(a => Cfn.ReferencedId(a.Properties.Get("RouteTableId")))
-            .ToHashSet();
-        return !subnet.Properties.Get("MapPublicIpOnLaunch").IsTrue() && ctx.OfType("AWS::EC2::Route").Any(route =>
-            tables.Contains(Cfn.ReferencedId(route.Properties.Get("RouteTableId")))
-            && route.Properties.Get("DestinationCidrBlock").Text() == "0.0.0.0/0"
+        return !subnet.Properties.Get("MapPublicIpOnLaunch").IsTrue() && ctx.RoutesOf(subnet.LogicalId).Any(route =>
+            route.Properties.Get("DestinationCidrBlock").Text() == "0.0.0.0/0"
             && route.Properties.Get("NatGatewayId") is not null);
     }
 }
