@@ -38,6 +38,11 @@ public static partial class ComputeRules
             "AWS::Lambda::Function" => r.Properties.At("Environment", "Variables"),
             _ => null,
         };
+        if (scanned is null)
+        {
+            yield break;
+        }
+
         var text = string.Join("\n", Literals(scanned));
         foreach (var (pattern, what) in SecretPatterns)
         {

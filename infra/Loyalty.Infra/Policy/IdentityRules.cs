@@ -81,9 +81,9 @@ public static class IdentityRules
 
     private static IEnumerable<string> BankClientFaults(PolicyResource r, PolicyContext ctx)
     {
-        var clients = ctx.OfType("AWS::Cognito::UserPoolClient").ToList();
         if (r.Type == PolicyResource.StackType)
         {
+            var clients = ctx.OfType("AWS::Cognito::UserPoolClient").ToList();
             foreach (var expected in ctx.Banks)
             {
                 var count = clients.Count(c => BankOf(c, ctx) == expected);
