@@ -12,17 +12,20 @@ namespace Loyalty.Platform.Tests;
 [Collection(ClusterSuite.Name)]
 public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper output)
 {
-    // Bounded by count and time; paced so the load outlasts the replacements, accruals included.
+    // Paced, and bounded by time only as a backstop: each test stops the load once what it watches has happened.
     private static readonly string[] Load =
-        ["--requests", "1500", "--rate", "50", "--duration", "90s", "--concurrency", "8", "--mix", "catalogue=4,programme=2,validate=2,accrual=2"];
+        ["--rate", "50", "--duration", "240s", "--concurrency", "8", "--mix", "catalogue=4,programme=2,validate=2,accrual=2"];
+
+    private static readonly TimeSpan EventLimit = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task ReplacingEveryInstanceOneByOne_ThenReloadingNginx_FailsNoRequest_AndKeepsEveryAccrualExactlyOnce()
     {
         var before = await cluster.InstancesAsync();
-        var load = cluster.GenerateLoadAsync(Load);
+        await using var load = cluster.StartLoad(Load);
 
-        await Task.Delay(TimeSpan.FromSeconds(3)); // a bounded head start, so the first replacement meets traffic
+        // The first replacement meets traffic: every instance has served before it starts.
+        await load.WaitUntilAsync("request served by every instance", r => before.All(i => r.Any(x => x.Instance == i.Id)), EventLimit);
         foreach (var instance in before)
         {
             output.WriteLine((await cluster.ClusterAsync("replace", $"{instance.Slot}")).EnsureSuccess("replace").Output.Trim());
@@ -30,7 +33,11 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
 
         (await cluster.ClusterAsync("reload")).EnsureSuccess("reload");
         var replacedAt = DateTimeOffset.UtcNow;
-        var run = await load;
+        var after = await cluster.InstancesAsync();
+        // The load outlasts the whole rollout: it stops only once every new instance has served after the reload.
+        await load.WaitUntilAsync("request served by every new instance after the reload",
+            r => after.All(i => r.Any(x => x.Instance == i.Id && x.StartedAt > replacedAt)), EventLimit);
+        var run = await load.StopAsync();
         output.WriteLine(run.Process.Output);
 
         var failures = run.Requests.Where(r => !r.Succeeded).ToList();
@@ -38,7 +45,6 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
         Assert.Equal(run.Report.Requests, run.Requests.Count);
         Assert.Contains(run.Requests, r => r.StartedAt > replacedAt); // the load outlasted the whole rollout
 
-        var after = await cluster.InstancesAsync();
         Assert.Empty(after.Select(i => i.Id).Intersect(before.Select(i => i.Id)));
         Assert.All(before, old => Assert.False(IsRunning(old.Pid), $"{old.Id} still runs"));
         var servedBy = run.Requests.Select(r => r.Instance).ToHashSet();
@@ -51,16 +57,19 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
     public async Task KillingOneInstance_FailsOnlyPostsInFlightOnIt_RetriesNothingElse_AndTheRestFlow()
     {
         var victim = (await cluster.InstancesAsync()).First(i => i.Up);
-        var load = cluster.GenerateLoadAsync(Load);
+        await using var load = cluster.StartLoad(Load);
 
-        await Task.Delay(TimeSpan.FromSeconds(5)); // a bounded head start: the kill lands mid-traffic
+        // The kill lands mid-traffic: the victim has served a few accruals and keeps getting its share.
+        await load.WaitUntilAsync("accruals served by the victim", r => r.Count(x => x.Instance == victim.Id && x.Call == "accrual") >= 3, EventLimit);
         var killedAt = DateTimeOffset.UtcNow;
         using (var process = Process.GetProcessById(victim.Pid))
         {
             process.Kill(); // SIGKILL: no drain, connections cut mid-request
         }
 
-        var run = await load;
+        // The rest flow: the load stops once a good run of requests started after the kill has finished.
+        await load.WaitUntilAsync("requests after the kill", r => r.Count(x => x.StartedAt > killedAt.AddSeconds(1)) >= 200, EventLimit);
+        var run = await load.StopAsync();
         output.WriteLine(run.Process.Output);
         (await cluster.ClusterAsync("replace", $"{victim.Slot}")).EnsureSuccess("replace"); // the slot back, for other tests
 

@@ -74,6 +74,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Task<LoadRun> GenerateLoadAsync(params string[] options) =>
         LoadRun.RunAsync(Url, Token, options);
 
+    /// <summary>Starts the load generator against the cluster's nginx; the caller stops it when what it watches has happened.</summary>
+    public LoadGeneration StartLoad(params string[] options) =>
+        LoadGeneration.Start(Url, Token, options);
+
     private async Task<ProcessResult> ApiCommandAsync(params string[] arguments)
     {
         var aws = Shell.Settings((await Shell.BashAsync(Repository.Script("local-aws.sh"), ["env"], environment)).EnsureSuccess("local-aws.sh env").Output);
