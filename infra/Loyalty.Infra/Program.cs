@@ -4,10 +4,12 @@ using Loyalty.Infra;
 // Composition root: `npx cdk synth|diff|deploy -c stage=dev|prod` runs this from the repository root.
 var app = new App();
 var stage = app.Node.TryGetContext("stage") as string ?? "dev";
+// -c stageRoot=<dir> reads <dir>/stages/<stage>.json instead: the deploy rehearsal's update changes a scratch copy.
+var stageRoot = app.Node.TryGetContext("stageRoot") as string ?? Directory.GetCurrentDirectory();
 StageConfig config;
 try
 {
-    config = StageLoader.Load(Directory.GetCurrentDirectory(), stage);
+    config = StageLoader.Load(stageRoot, stage);
 }
 catch (StageConfigException e)
 {
