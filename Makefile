@@ -23,13 +23,16 @@ BUILD = mkdir -p $(LOCAL) && dotnet build Loyalty.sln -c Release --nologo -nocon
 ARGS      ?= status
 
 # What the local API runs with; the signing key and database password live in git-ignored .local/, the
-# local AWS settings come from scripts/local-aws.sh while it runs.
+# local AWS settings are the deployed dev stack's parameters (scripts/local-aws.sh env) while it runs.
 LOCAL_ENV = env DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
 	Auth__DevelopmentKeyFile=$(LOCAL)/dev-issuer.key \
 	Database__ConnectionString="$$(scripts/mariadb.sh url)" \
 	$$(scripts/local-aws.sh env 2>/dev/null)
 
-.PHONY: help deps build up down cluster cluster-down publish test token migrate fulfil bench
+STAGE     ?= dev
+REHEARSAL = PYTHONPATH=$(ROOT)/infra python3 -m rehearsal
+
+.PHONY: help deps build up down cluster cluster-down publish rehearse test token migrate fulfil bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,7 +43,7 @@ deps: ## Install what is missing (MariaDB server from Debian; NuGet packages)
 build: deps
 	@$(BUILD)
 
-cluster: build ## Start MariaDB, the local AWS and INSTANCES (default 3) API processes behind nginx on API_PORT
+cluster: build ## Start MariaDB, the local AWS (the dev stage deployed into it) and INSTANCES (default 3) API processes behind nginx on API_PORT
 	@scripts/mariadb.sh start >/dev/null
 	@scripts/local-aws.sh start >/dev/null
 	@$(LOCAL_ENV) dotnet $(API_DLL) migrate
@@ -53,9 +56,10 @@ cluster-down: ## Stop nginx and the API processes of `make cluster` (by PID)
 up: cluster ## The platform: the cluster above, its fulfilment workers and the programme simulator (SIMULATOR=off: you answer the files)
 	@if [[ "$(SIMULATOR)" != off ]]; then scripts/simulator.sh start; else scripts/simulator.sh stop >/dev/null; fi
 	@echo "API: http://127.0.0.1:$(API_PORT)"
-	@echo "AWS: $$(scripts/local-aws.sh url)"
+	@echo "AWS: $$(scripts/local-aws.sh url) (the dev stage, deployed through CloudFormation; table: .local/aws/rehearsal.txt)"
 	@echo "Bucket: $$(scripts/local-aws.sh env | sed -n 's/^Fulfilment__Bucket=//p')"
 	@echo "Docs: http://127.0.0.1:$(API_PORT)/docs (OpenAPI: http://127.0.0.1:$(API_PORT)/openapi/v1.json)"
+	@scripts/local-aws.sh summary
 	@echo "Sample token (bank $(BANK), all scopes; 'make token BANK=ORCH' for another):"
 	@$(LOCAL_ENV) dotnet $(API_DLL) token --bank $(BANK)
 
@@ -79,8 +83,12 @@ migrate: build ## Apply database migrations to the local MariaDB
 	@scripts/mariadb.sh start >/dev/null
 	@$(LOCAL_ENV) dotnet $(API_DLL) migrate
 
+rehearse: build publish ## Deploy STAGE (dev|prod) into a fresh local AWS through CloudFormation, audit it, update it
+	@$(REHEARSAL) --stage $(STAGE)
+
 test: deps ## Run every test suite (starts its own MariaDB)
 	@$(BUILD)
+	@cd infra && python3 -m unittest discover -s rehearsal/tests -t . 2>&1 | tail -3
 	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests"
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.
 	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,11 +41,21 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def synthesize(stage: str, out: Path, bundle: Path | None, stage_root: Path | None = None) -> dict[str, Any]:
-    """`cdk synth` as a platform engineer runs it; the policy gate runs inside synth and fails it on an error."""
-    command = ["npx", "--no-install", "cdk", "synth", "-q", "-c", f"stage={stage}", "-o", str(out)]
-    if bundle:
-        command += ["-c", f"bundle={bundle}"]
+INFRA_DLL = ROOT / "infra" / "Loyalty.Infra" / "bin" / "Release" / "net10.0" / "Loyalty.Infra.dll"
+
+
+def synthesize(stage: str, out: Path, bundle: Path, stage_root: Path | None = None) -> dict[str, Any]:
+    """`cdk synth` as a platform engineer runs it; the policy gate runs inside synth and fails it on an error.
+
+    The app is the built assembly (make build), not cdk.json's `dotnet run`: rehearsals running side by side (the
+    test suites) must not build the same project at once.
+    """
+    if not INFRA_DLL.exists():
+        raise RehearsalFailed(f"{INFRA_DLL} is missing: build first (make build)")
+    if not bundle.exists():
+        raise RehearsalFailed(f"no API bundle at {bundle}: run `make publish` first (or pass --bundle)")
+    command = ["npx", "--no-install", "cdk", "synth", "-q", "--app", f"dotnet {INFRA_DLL}", "-c", f"stage={stage}",
+               "-o", str(out), "-c", f"bundle={bundle}"]
     if stage_root:
         command += ["-c", f"stageRoot={stage_root}"]
     env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
@@ -194,7 +205,6 @@ def summary(stage: str, findings: list[audit.Finding]) -> str:
 def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
     """A copy of stages/<stage>.json with the fleet's max size one higher (JSON with comments, as the app reads it)."""
     text = (ROOT / "stages" / f"{stage}.json").read_text()
-    import re
     section, name = UPDATE_FIELD
     match = re.search(rf'"{name}"\s*:\s*(\d+)', text)
     if not match:
@@ -205,7 +215,7 @@ def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
     return old, old + 1
 
 
-def rehearse(stage: str, bundle: Path | None, update: bool, keep: Path | None, report_path: Path) -> int:
+def rehearse(stage: str, bundle: Path, update: bool, keep: Path | None, report_path: Path) -> int:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f"loyalty-rehearsal-{stage}-"))
     state = keep or work
@@ -298,14 +308,14 @@ def _logical_id_of_type(template: dict[str, Any], type_: str) -> str:
 
 def _strip_comments(text: str) -> str:
     """The stage files allow // comments (the app's JSON reader skips them)."""
-    import re
     return re.sub(r'^\s*//.*$', "", text, flags=re.MULTILINE)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rehearsal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", required=True, choices=["dev", "prod"])
-    parser.add_argument("--bundle", type=Path, help="the API bundle the golden AMI ships (default: artifacts/loyalty-api.tar.gz)")
+    parser.add_argument("--bundle", type=Path, default=ROOT / "artifacts" / "loyalty-api.tar.gz",
+                        help="the API bundle the golden AMI ships (default: artifacts/loyalty-api.tar.gz, from make publish)")
     parser.add_argument("--no-update", action="store_true", help="skip the update deploy")
     parser.add_argument("--keep", type=Path, help="leave the emulator running; its PID, port and settings go here")
     parser.add_argument("--report", type=Path, help="the JSON report (default: .local/rehearsal-<stage>.json)")
@@ -313,4 +323,4 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     report = args.report or ROOT / ".local" / f"rehearsal-{args.stage}.json"
-    return rehearse(args.stage, args.bundle.resolve() if args.bundle else None, not args.no_update, args.keep, report)
+    return rehearse(args.stage, args.bundle.resolve(), not args.no_update, args.keep, report)

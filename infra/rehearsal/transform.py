@@ -182,12 +182,8 @@ def _replace_references(value: Any, removed: dict[str, str], stand_ins: StandIns
                 # moto's target group has no such attribute; only alarm dimensions (removed above) use it.
                 return f"targetgroup/{target}/rehearsal"
         if set(value) == {"Fn::Join"}:
-            joined = _replace_references(value["Fn::Join"], removed, stand_ins, user, referenced)
-            delimiter, parts = joined
-            if all(isinstance(p, str) for p in parts):
-                # All parts known now (stand-ins included): the join itself, with any dynamic reference resolved.
-                return _replace_references(delimiter.join(parts), removed, stand_ins, user, referenced)
-            return {"Fn::Join": joined}
+            delimiter, parts = _replace_references(value["Fn::Join"], removed, stand_ins, user, referenced)
+            return _resolve_dynamic_references(delimiter, parts, stand_ins, user, referenced)
         return {k: _replace_references(v, removed, stand_ins, user, referenced) for k, v in value.items()}
     if isinstance(value, list):
         return [_replace_references(v, removed, stand_ins, user, referenced) for v in value]
@@ -195,6 +191,46 @@ def _replace_references(value: Any, removed: dict[str, str], stand_ins: StandIns
         referenced.setdefault(_DYNAMIC, set()).add(user)
         return _DYNAMIC_REFERENCE.sub(stand_ins.secret_value, value)
     return value
+
+
+def _resolve_dynamic_references(delimiter: str, parts: list[Any], stand_ins: StandIns, user: str,
+                                referenced: dict[str, set[str]]) -> Any:
+    """A join, with any dynamic reference it spells (pieces of it may be functions) replaced by the stand-in value."""
+    pieces: list[Any] = []  # strings and functions, delimiter included, in order
+    for i, part in enumerate(parts):
+        if i and delimiter:
+            pieces.append(delimiter)
+        pieces.append(part)
+    text = "".join(p if isinstance(p, str) else "\0" for p in pieces)
+    if "{{resolve:" not in text:
+        return {"Fn::Join": [delimiter, parts]} if any(not isinstance(p, str) for p in parts) else delimiter.join(parts)
+    referenced.setdefault(_DYNAMIC, set()).add(user)
+    functions = iter(p for p in pieces if not isinstance(p, str))
+    out: list[Any] = []
+    position = 0
+    for match in re.finditer(r"\{\{resolve:[^}]*\}\}", text):
+        out += _with_functions(text[position:match.start()], functions)
+        out.append(stand_ins.secret_value)
+        for _ in range(match.group().count("\0")):
+            next(functions)  # consumed by the reference
+        position = match.end()
+    out += _with_functions(text[position:], functions)
+    merged: list[Any] = []
+    for item in out:
+        if isinstance(item, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += item
+        elif item != "":
+            merged.append(item)
+    return merged[0] if len(merged) == 1 and isinstance(merged[0], str) else {"Fn::Join": ["", merged]}
+
+
+def _with_functions(text: str, functions: Any) -> list[Any]:
+    out: list[Any] = []
+    for i, piece in enumerate(text.split("\0")):
+        if i:
+            out.append(next(functions))
+        out.append(piece)
+    return out
 
 
 def _json_text(document: Any) -> Any:

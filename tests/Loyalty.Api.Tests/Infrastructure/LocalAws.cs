@@ -1,8 +1,9 @@
 namespace Loyalty.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The project's local AWS (scripts/local-aws.sh: moto's server with the fulfilment bucket and queues) in
-/// a state folder of this test run alone, so its emulator is ours to stop.
+/// The project's local AWS (scripts/local-aws.sh: moto's server with the dev stage deployed into it by the deploy
+/// rehearsal) in a state folder of this test run alone, so its emulator is ours to stop. The settings are the
+/// stack's own SSM parameters: the tests run on the stage's bucket, queues, dead-letter queues and timeouts.
 /// </summary>
 public sealed class LocalAws
 {
@@ -16,7 +17,7 @@ public sealed class LocalAws
         Settings = settings;
     }
 
-    /// <summary>What the app is configured with (AWS_* and Fulfilment__*), as the script prints it.</summary>
+    /// <summary>What the app is configured with (AWS_* and the stack's Fulfilment__* parameters), as the script prints it.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 
     public string Endpoint => Settings["AWS_ENDPOINT_URL"];

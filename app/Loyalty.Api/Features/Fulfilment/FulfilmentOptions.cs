@@ -3,9 +3,9 @@ using System.ComponentModel.DataAnnotations;
 namespace Loyalty.Api.Features.Fulfilment;
 
 /// <summary>
-/// Where partner files and notifications go. In a stage these are the CDK outputs; locally
-/// scripts/local-aws.sh prints them for the emulator. The AWS endpoint itself is the SDK's standard
-/// <c>AWS_ENDPOINT_URL</c> (unset in AWS).
+/// Where partner files and notifications go: the stage's SSM parameters under <c>/loyalty/&lt;stage&gt;/api/</c>, which
+/// the boot step turns into settings; locally the same parameters of the dev stage deployed into the emulator
+/// (scripts/local-aws.sh env). The AWS endpoint itself is the SDK's standard <c>AWS_ENDPOINT_URL</c> (unset in AWS).
 /// </summary>
 public sealed class FulfilmentOptions
 {
