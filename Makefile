@@ -88,7 +88,7 @@ rehearse: build publish ## Deploy STAGE (dev|prod) into a fresh local AWS throug
 
 test: deps ## Run every test suite (starts its own MariaDB)
 	@$(BUILD)
-	@cd infra && python3 -m unittest discover -s rehearsal/tests -t . 2>&1 | tail -3
+	@cd infra && python3 -m unittest discover -s rehearsal/tests -t .
 	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests"
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.
 	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo

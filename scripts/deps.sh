@@ -11,6 +11,8 @@ command -v curl >/dev/null || missing+=(curl)
 # The local AWS: moto's server and the AWS CLI (both come with these machines; Debian packages them too).
 command -v moto_server >/dev/null || missing+=(python3-moto)
 command -v aws >/dev/null || missing+=(awscli)
+# The deploy rehearsal (infra/rehearsal) deploys and audits through boto3.
+python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
 # The local cluster's load balancer, and systemd's tools for checking the API's units.
 command -v nginx >/dev/null || missing+=(nginx)
 command -v systemd-analyze >/dev/null || missing+=(systemd)

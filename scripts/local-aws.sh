@@ -8,7 +8,7 @@
 #   scripts/local-aws.sh status
 #   scripts/local-aws.sh url      # the endpoint of the running emulator
 #   scripts/local-aws.sh env      # the app's AWS and Fulfilment settings, from the deployed stack, as env lines
-#   scripts/local-aws.sh summary  # the rehearsal's summary line
+#   scripts/local-aws.sh summary  # what was applied outside CloudFormation, and the rehearsal's summary line
 #
 # LOYALTY_AWS_DIR  state folder (default: .local/aws under the repo; git-ignored): PID, port, settings, report
 # LOYALTY_STAGE    the stage to deploy (default: dev)
@@ -71,6 +71,9 @@ case ${1:-} in
   status) if running; then echo "running: $(url) (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi ;;
   url) running || { echo "local AWS is not running" >&2; exit 1; }; url ;;
   env) running || { echo "local AWS is not running" >&2; exit 1; }; cat "$dir/settings.env" ;;
-  summary) running || { echo "local AWS is not running" >&2; exit 1; }; tail -1 "$dir/rehearsal.txt" ;;
+  summary)
+    running || { echo "local AWS is not running" >&2; exit 1; }
+    grep '^applied outside CloudFormation: ' "$dir/rehearsal.txt" || true
+    tail -1 "$dir/rehearsal.txt" ;;
   *) echo "usage: $0 start|stop|status|url|env|summary" >&2; exit 2 ;;
 esac

@@ -34,39 +34,50 @@ class Finding:
     checked: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"logicalId": self.logical_id, "type": self.type, "status": self.status, "checked": self.checked,
-                "dropped": self.dropped, "failures": self.failures, "note": self.note}
+                "dropped": self.dropped, "unchecked": self.unchecked, "failures": self.failures, "note": self.note}
+
+
+# What a service shows for a property the emulator did not set: nothing, or its default.
+UNSET = (None, "", [], {}, False)
 
 
 class Check:
-    """Collects one resource's comparisons: a mismatch fails it, unless the property is one the emulator drops."""
+    """Collects one resource's comparisons. A mismatch fails the resource, unless the property is one the emulator is
+    known to drop and the service shows it unset (or at the default named for it): then the property is *dropped*."""
 
-    def __init__(self, droppable: frozenset[str] = frozenset()):
-        self.droppable = droppable
+    def __init__(self, droppable: dict[str, tuple[Any, ...]] | frozenset[str] = frozenset()):
+        self.droppable = droppable if isinstance(droppable, dict) else {name: UNSET for name in droppable}
         self.checked: list[str] = []
         self.dropped: list[str] = []
+        self.unchecked: list[str] = []
         self.failures: list[str] = []
 
     def equal(self, name: str, expected: Any, actual: Any) -> None:
-        if isinstance(expected, Unresolved) or _contains_unresolved(expected):
-            return
-        if _normal(expected) == _normal(actual):
+        if _contains_unresolved(expected):
+            self.unchecked.append(name)
+        elif _normal(expected) == _normal(actual):
             self.checked.append(name)
-        elif name in self.droppable:
+        elif name in self.droppable and any(_normal(actual) == _normal(unset) for unset in self.droppable[name]):
             self.dropped.append(name)
         else:
-            self.failures.append(f"{name}: template {expected!r}, emulator {actual!r}")
+            self.failures.append(f"{name}: {_difference(expected, actual)}")
 
-    def true(self, name: str, condition: bool, detail: str) -> None:
-        if condition:
-            self.checked.append(name)
-        elif name in self.droppable:
-            self.dropped.append(name)
-        else:
-            self.failures.append(f"{name}: {detail}")
+    def seen(self, name: str) -> None:
+        """The service returned the thing itself (a rule in its group, an association in its table)."""
+        self.checked.append(name)
+
+
+def _difference(expected: Any, actual: Any, width: int = 80) -> str:
+    """Short values whole; long texts (a dashboard body) around the first character where they part."""
+    if not (isinstance(expected, str) and isinstance(actual, str)) or max(len(expected), len(actual)) <= 2 * width:
+        return f"template {expected!r}, emulator {actual!r}"
+    at = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), min(len(expected), len(actual)))
+    return f"at character {at}: template ...{expected[max(0, at - 20):at + width]!r}..., emulator ...{actual[max(0, at - 20):at + width]!r}..."
 
 
 def _contains_unresolved(value: Any) -> bool:
@@ -123,6 +134,9 @@ class Resolver:
                 delimiter, parts = argument
                 parts = [self(p) for p in parts]
                 return UNRESOLVED if any(isinstance(p, Unresolved) for p in parts) else delimiter.join(map(str, parts))
+            if function == "Fn::Split":
+                delimiter, text = argument[0], self(argument[1])
+                return UNRESOLVED if isinstance(text, Unresolved) else text.split(delimiter)
             if function == "Fn::Select":
                 index, items = self(argument[0]), self(argument[1])
                 return UNRESOLVED if isinstance(items, Unresolved) else items[int(index)]
@@ -135,16 +149,12 @@ class Resolver:
         return value
 
 
-def _tags(items: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
-    return {t[key]: t[value] for t in items or []}
-
-
 def _attributes(items: list[dict[str, Any]] | None) -> dict[str, str]:
     return {a["Key"]: str(a["Value"]) for a in items or []}
 
 
 class NotFound(Exception):
-    """The resource's own service does not know it."""
+    """The resource's own service does not list it (a lookup by filter found none, or several)."""
 
 
 class NotEmulated(Exception):
@@ -213,9 +223,12 @@ class Auditor:
         except NotEmulated as e:
             return Finding(lid, type_, NOT_EMULATED, note=str(e))
         except ClientError as e:
+            # The service's own "not found" (NoSuchEntity, DBInstanceNotFound, ...) lands here too.
             return Finding(lid, type_, FAILED, failures=[f"{e.operation_name}: {e.response.get('Error', {}).get('Code')} {str(e)[:300]}"])
+        except Exception as e:  # noqa: BLE001 - one resource the audit cannot read fails that resource, not the run
+            return Finding(lid, type_, FAILED, failures=[f"audit error: {type(e).__name__}: {e}"])
         status = FAILED if check.failures else PARTIAL if check.dropped else CREATED
-        return Finding(lid, type_, status, check.checked, check.dropped, check.failures)
+        return Finding(lid, type_, status, check.checked, check.dropped, check.failures, check.unchecked)
 
     def p(self, props: dict[str, Any], name: str, default: Any = UNRESOLVED) -> Any:
         return self.resolve(props[name]) if name in props else default
@@ -242,6 +255,8 @@ class Auditor:
             return self._log_group(physical)["arn"].removesuffix(":*")
         if type_ == "AWS::ElasticLoadBalancingV2::LoadBalancer" and name == "DNSName":
             return self._load_balancer(physical)["DNSName"]
+        if type_ == "AWS::ElasticLoadBalancingV2::LoadBalancer" and name == "LoadBalancerFullName":
+            return physical.split(":loadbalancer/", 1)[1]
         return UNRESOLVED
 
     # --- network --------------------------------------------------------------------------------------------------
@@ -262,7 +277,8 @@ class Auditor:
         check.equal("VpcId", self.p(props, "VpcId"), subnet["VpcId"])
         check.equal("CidrBlock", self.p(props, "CidrBlock"), subnet["CidrBlock"])
         check.equal("AvailabilityZone", self.p(props, "AvailabilityZone"), subnet["AvailabilityZone"])
-        check.equal("MapPublicIpOnLaunch", self.p(props, "MapPublicIpOnLaunch", False), subnet["MapPublicIpOnLaunch"])
+        if "MapPublicIpOnLaunch" in props:
+            check.equal("MapPublicIpOnLaunch", self.p(props, "MapPublicIpOnLaunch"), subnet["MapPublicIpOnLaunch"])
         return check
 
     def route_table(self, lid, props, physical) -> Check:
@@ -279,10 +295,11 @@ class Auditor:
         if not routes:
             raise NotFound(f"no route to {destination} in {table_id}")
         check = Check()
-        check.equal("DestinationCidrBlock", destination, routes[0]["DestinationCidrBlock"])
         for name, key in (("GatewayId", "GatewayId"), ("NatGatewayId", "NatGatewayId")):
             if name in props:
                 check.equal(name, self.p(props, name), routes[0].get(key))
+        if not check.checked:
+            check.seen(f"route to {destination}")
         return check
 
     def association(self, lid, props, physical) -> Check:
@@ -292,7 +309,7 @@ class Auditor:
         if not any(a.get("SubnetId") == subnet for a in table.get("Associations", [])):
             raise NotEmulated("moto 5.2.1 records CloudFormation's subnet associations outside EC2 (describe_route_tables lists none)")
         check = Check()
-        check.equal("SubnetId", subnet, subnet)
+        check.seen(f"association of {subnet}")
         return check
 
     def internet_gateway(self, lid, props, physical) -> Check:
@@ -316,7 +333,7 @@ class Auditor:
         gateway = self._one(self.client("ec2").describe_nat_gateways(NatGatewayIds=[physical])["NatGateways"], physical)
         check = Check()
         check.equal("SubnetId", self.p(props, "SubnetId"), gateway["SubnetId"])
-        check.equal("AllocationId", self.p(props, "AllocationId"), [a.get("AllocationId") for a in gateway["NatGatewayAddresses"]][0])
+        check.equal("AllocationId", [self.p(props, "AllocationId")], [a.get("AllocationId") for a in gateway["NatGatewayAddresses"]])
         return check
 
     def flow_log(self, lid, props, physical) -> Check:
@@ -334,7 +351,7 @@ class Auditor:
         check.equal("VpcId", self.p(props, "VpcId"), group["VpcId"])
         check.equal("GroupDescription", self.p(props, "GroupDescription"), group["Description"])
         for rule in self.resolve(props.get("SecurityGroupIngress", [])):
-            check.true(f"ingress {_rule_name(rule)}", _has_rule(group["IpPermissions"], rule), f"no ingress {_rule_name(rule)}")
+            self._rule(check, group, rule)
         return check
 
     def ingress(self, lid, props, physical) -> Check:
@@ -342,7 +359,7 @@ class Auditor:
         group = self._one(self.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"], group_id)
         rule = self.resolve({k: v for k, v in props.items() if k not in ("GroupId", "Description")})
         check = Check()
-        check.true(f"ingress {_rule_name(rule)}", _has_rule(group["IpPermissions"], rule), f"no ingress {_rule_name(rule)} on {group_id}")
+        self._rule(check, group, rule)
         return check
 
     # --- compute --------------------------------------------------------------------------------------------------
@@ -364,8 +381,9 @@ class Auditor:
         check = Check()
         if "LaunchTemplateName" in props:
             check.equal("LaunchTemplateName", self.p(props, "LaunchTemplateName"), template["LaunchTemplateName"])
-        check.equal("MetadataOptions.HttpTokens (IMDSv2)", expected.get("MetadataOptions", {}).get("HttpTokens"),
-                    data.get("MetadataOptions", {}).get("HttpTokens"))
+        if "HttpTokens" in expected.get("MetadataOptions", {}):
+            check.equal("MetadataOptions.HttpTokens (IMDSv2)", expected["MetadataOptions"]["HttpTokens"],
+                        data.get("MetadataOptions", {}).get("HttpTokens"))
         for name in ("ImageId", "InstanceType"):
             if name in expected:
                 check.equal(name, expected[name], data.get(name))
@@ -427,8 +445,8 @@ class Auditor:
         group = self._one(self.client("elbv2").describe_target_groups(TargetGroupArns=[physical])["TargetGroups"], physical)
         attributes = _attributes(self.client("elbv2").describe_target_group_attributes(TargetGroupArn=physical)["Attributes"])
         expected = _attributes(self.resolve(props.get("TargetGroupAttributes")))
-        # moto's CloudFormation target group takes no attributes.
-        check = Check(frozenset(f"attribute {key}" for key in expected))
+        # moto's CloudFormation target group takes no attributes: it shows its defaults.
+        check = Check({f"attribute {key}": (*UNSET, "300", "false") for key in expected})
         for name in ("Port", "Protocol", "VpcId", "TargetType", "HealthCheckPath", "HealthCheckIntervalSeconds",
                      "HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount"):
             if name in props:
@@ -442,10 +460,7 @@ class Auditor:
     # --- identity and keys ----------------------------------------------------------------------------------------
     def role(self, lid, props, physical) -> Check:
         iam = self.client("iam")
-        try:
-            role = iam.get_role(RoleName=physical)["Role"]
-        except iam.exceptions.NoSuchEntityException as e:
-            raise NotFound(physical) from e
+        role = iam.get_role(RoleName=physical)["Role"]
         # moto's CloudFormation role attaches no managed policies.
         check = Check(frozenset({"ManagedPolicyArns"}))
         document = role["AssumeRolePolicyDocument"]
@@ -460,34 +475,27 @@ class Auditor:
         check = Check()
         name = self.p(props, "PolicyName")
         for role in self.p(props, "Roles", []):
-            try:
-                document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-            except iam.exceptions.NoSuchEntityException as e:
-                raise NotFound(f"policy {name} on role {role}") from e
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
             document = json.loads(document) if isinstance(document, str) else document
             check.equal(f"PolicyDocument on {role}", self.p(props, "PolicyDocument"), document)
         return check
 
     def instance_profile(self, lid, props, physical) -> Check:
         iam = self.client("iam")
-        try:
-            profile = iam.get_instance_profile(InstanceProfileName=physical)["InstanceProfile"]
-        except iam.exceptions.NoSuchEntityException as e:
-            raise NotFound(physical) from e
+        profile = iam.get_instance_profile(InstanceProfileName=physical)["InstanceProfile"]
         check = Check()
         check.equal("Roles", self.p(props, "Roles"), [r["RoleName"] for r in profile["Roles"]])
         return check
 
     def key(self, lid, props, physical) -> Check:
         kms = self.client("kms")
-        try:
-            metadata = kms.describe_key(KeyId=physical)["KeyMetadata"]
-        except kms.exceptions.NotFoundException as e:
-            raise NotFound(physical) from e
+        metadata = kms.describe_key(KeyId=physical)["KeyMetadata"]
         check = Check()
-        check.equal("Description", self.p(props, "Description", ""), metadata.get("Description", ""))
-        check.equal("Enabled", True, metadata["Enabled"])
-        check.equal("EnableKeyRotation", self.p(props, "EnableKeyRotation", False), kms.get_key_rotation_status(KeyId=physical)["KeyRotationEnabled"])
+        if "Description" in props:
+            check.equal("Description", self.p(props, "Description"), metadata.get("Description"))
+        check.equal("Enabled", self.p(props, "Enabled", True), metadata["Enabled"])
+        if "EnableKeyRotation" in props:
+            check.equal("EnableKeyRotation", self.p(props, "EnableKeyRotation"), kms.get_key_rotation_status(KeyId=physical)["KeyRotationEnabled"])
         policy = json.loads(kms.get_key_policy(KeyId=physical, PolicyName="default")["Policy"])
         expected = self.p(props, "KeyPolicy")
         check.equal("KeyPolicy", json.loads(expected) if isinstance(expected, str) else expected, policy)
@@ -504,10 +512,7 @@ class Auditor:
     # --- database -------------------------------------------------------------------------------------------------
     def db_instance(self, lid, props, physical) -> Check:
         rds = self.client("rds")
-        try:
-            db = rds.describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"][0]
-        except rds.exceptions.DBInstanceNotFoundFault as e:
-            raise NotFound(physical) from e
+        db = rds.describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"][0]
         # moto's CloudFormation instance does not read DeletionProtection.
         check = Check(frozenset({"DeletionProtection"}))
         for name, key in (("Engine", "Engine"), ("EngineVersion", "EngineVersion"), ("DBInstanceClass", "DBInstanceClass"),
@@ -525,20 +530,14 @@ class Auditor:
 
     def db_subnet_group(self, lid, props, physical) -> Check:
         rds = self.client("rds")
-        try:
-            group = rds.describe_db_subnet_groups(DBSubnetGroupName=physical)["DBSubnetGroups"][0]
-        except rds.exceptions.DBSubnetGroupNotFoundFault as e:
-            raise NotFound(physical) from e
+        group = rds.describe_db_subnet_groups(DBSubnetGroupName=physical)["DBSubnetGroups"][0]
         check = Check()
         check.equal("SubnetIds", self.p(props, "SubnetIds"), [s["SubnetIdentifier"] for s in group["Subnets"]])
         return check
 
     def db_parameter_group(self, lid, props, physical) -> Check:
         rds = self.client("rds")
-        try:
-            group = rds.describe_db_parameter_groups(DBParameterGroupName=physical)["DBParameterGroups"][0]
-        except rds.exceptions.DBParameterGroupNotFoundFault as e:
-            raise NotFound(physical) from e
+        group = rds.describe_db_parameter_groups(DBParameterGroupName=physical)["DBParameterGroups"][0]
         parameters = {p["ParameterName"]: p.get("ParameterValue")
                       for page in rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=physical)
                       for p in page["Parameters"]}
@@ -551,12 +550,9 @@ class Auditor:
     # --- storage and messaging ------------------------------------------------------------------------------------
     def bucket(self, lid, props, physical) -> Check:
         s3 = self.client("s3")
-        try:
-            s3.head_bucket(Bucket=physical)
-        except s3.exceptions.ClientError as e:
-            raise NotFound(physical) from e
+        s3.head_bucket(Bucket=physical)
         # moto's CloudFormation creates the bucket with its encryption and ownership only; the rest it drops.
-        check = Check(frozenset({"VersioningConfiguration", "LifecycleConfiguration", "NotificationConfiguration",
+        check = Check(frozenset({"VersioningConfiguration", "LifecycleConfiguration (rule count)", "NotificationConfiguration",
                                  "PublicAccessBlockConfiguration", "LoggingConfiguration", "BucketEncryption[0].BucketKeyEnabled"}))
         if "BucketName" in props:
             check.equal("BucketName", self.p(props, "BucketName"), physical)
@@ -570,8 +566,7 @@ class Auditor:
             check.equal("VersioningConfiguration", self.p(props, "VersioningConfiguration")["Status"], s3.get_bucket_versioning(Bucket=physical).get("Status"))
         if "LifecycleConfiguration" in props:
             rules = _or_none(lambda: s3.get_bucket_lifecycle_configuration(Bucket=physical)["Rules"])
-            check.true("LifecycleConfiguration", bool(rules) and len(rules) == len(props["LifecycleConfiguration"]["Rules"]),
-                       f"{len(props['LifecycleConfiguration']['Rules'])} rules in the template, emulator {rules!r}")
+            check.equal("LifecycleConfiguration (rule count)", len(props["LifecycleConfiguration"]["Rules"]), len(rules) if rules else None)
         if "PublicAccessBlockConfiguration" in props:
             check.equal("PublicAccessBlockConfiguration", self.p(props, "PublicAccessBlockConfiguration"),
                         _or_none(lambda: s3.get_public_access_block(Bucket=physical)["PublicAccessBlockConfiguration"]))
@@ -586,10 +581,7 @@ class Auditor:
 
     def queue(self, lid, props, physical) -> Check:
         sqs = self.client("sqs")
-        try:
-            attributes = sqs.get_queue_attributes(QueueUrl=physical, AttributeNames=["All"])["Attributes"]
-        except sqs.exceptions.QueueDoesNotExist as e:
-            raise NotFound(physical) from e
+        attributes = sqs.get_queue_attributes(QueueUrl=physical, AttributeNames=["All"])["Attributes"]
         check = Check()
         if "QueueName" in props:
             check.equal("QueueName", self.p(props, "QueueName"), physical.rsplit("/", 1)[-1])
@@ -606,10 +598,7 @@ class Auditor:
 
     def topic(self, lid, props, physical) -> Check:
         sns = self.client("sns")
-        try:
-            attributes = sns.get_topic_attributes(TopicArn=physical)["Attributes"]
-        except sns.exceptions.NotFoundException as e:
-            raise NotFound(physical) from e
+        attributes = sns.get_topic_attributes(TopicArn=physical)["Attributes"]
         check = Check()
         for name in ("DisplayName", "KmsMasterKeyId"):
             if name in props:
@@ -618,10 +607,7 @@ class Auditor:
 
     def parameter(self, lid, props, physical) -> Check:
         ssm = self.client("ssm")
-        try:
-            parameter = ssm.get_parameter(Name=physical)["Parameter"]
-        except ssm.exceptions.ParameterNotFound as e:
-            raise NotFound(physical) from e
+        parameter = ssm.get_parameter(Name=physical)["Parameter"]
         check = Check()
         if "Name" in props:
             check.equal("Name", self.p(props, "Name"), parameter["Name"])
@@ -631,15 +617,21 @@ class Auditor:
 
     def dashboard(self, lid, props, physical) -> Check:
         cloudwatch = self.client("cloudwatch")
-        try:
-            body = cloudwatch.get_dashboard(DashboardName=physical)["DashboardBody"]
-        except cloudwatch.exceptions.ResourceNotFound as e:
-            raise NotFound(physical) from e
+        body = cloudwatch.get_dashboard(DashboardName=physical)["DashboardBody"]
         check = Check()
         check.equal("DashboardBody", self.p(props, "DashboardBody"), body)
         return check
 
     # --- helpers --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _rule(check: Check, group: dict[str, Any], rule: dict[str, Any]) -> None:
+        if _contains_unresolved(rule):
+            check.unchecked.append(f"ingress {_rule_name(rule)}")
+        elif _has_rule(group["IpPermissions"], rule):
+            check.seen(f"ingress {_rule_name(rule)}")
+        else:
+            check.failures.append(f"no ingress {_rule_name(rule)} on {group['GroupId']}")
+
     def _eip(self, physical: str) -> dict[str, Any]:
         addresses = self.client("ec2").describe_addresses()["Addresses"]
         return self._one([a for a in addresses if physical in (a.get("PublicIp"), a.get("AllocationId"))], physical)
@@ -679,5 +671,5 @@ def _has_rule(permissions: list[dict[str, Any]], rule: dict[str, Any]) -> bool:
 def _or_none(read: Callable[[], Any]) -> Any:
     try:
         return read()
-    except Exception:  # noqa: BLE001 - the S3 APIs answer "not configured" with an error: here that is a value
+    except ClientError:  # the S3 APIs answer "not configured" with an error: here that is a value
         return None

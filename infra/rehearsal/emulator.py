@@ -10,14 +10,19 @@ import socket
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
 # moto accepts any credentials; these only satisfy the signer.
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class EmulatorError(RuntimeError):
+    pass
 
 
 def free_port() -> int:
@@ -32,6 +37,8 @@ class Emulator:
     region: str
     account: str
     pid: int
+    log: Path
+    clients: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -43,8 +50,13 @@ class Emulator:
         return f"http://localhost:{self.port}"
 
     def client(self, service: str):
-        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
-                            config=Config(retries={"max_attempts": 2}), **CREDENTIALS)
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                                                 config=Config(retries={"max_attempts": 2}), **CREDENTIALS)
+        return self.clients[service]
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def environment(self) -> dict[str, str]:
         """What a process needs to reach this emulator with the AWS CLI or an SDK."""
@@ -53,25 +65,31 @@ class Emulator:
                 "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"]}
 
 
-def start(account: str, region: str, log: Path, port: int | None = None) -> Emulator:
-    port = port or free_port()
+def start(account: str, region: str, log: Path, attempts: int = 3) -> Emulator:
+    """A new moto_server; a port taken between choosing it and binding it (tests run side by side) means another try."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "MOTO_ACCOUNT_ID": account,
-                                        # The AWS managed policies the roles attach (AmazonSSMManagedInstanceCore, ...).
-                                        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited ({process.returncode}); see {log}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).close()
-            return Emulator(port, region, account, process.pid)
-        except OSError:
-            time.sleep(0.1)
-    stop(process.pid)
-    raise RuntimeError(f"moto_server did not answer on port {port} within 30 s; see {log}")
+    for _ in range(attempts):
+        port = free_port()
+        with open(log, "ab") as out:
+            process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT,
+                                       env={**os.environ, "MOTO_ACCOUNT_ID": account,
+                                            # The AWS managed policies the roles attach (AmazonSSMManagedInstanceCore, ...).
+                                            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1).close()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            # Whoever answered, it is ours only if our process still runs (it exits when the port is taken).
+            time.sleep(0.2)
+            if process.poll() is None:
+                return Emulator(port, region, account, process.pid, log)
+        if process.poll() is None:
+            stop(process.pid)
+            raise EmulatorError(f"moto_server did not answer on port {port} within 30 s; see {log}")
+    raise EmulatorError(f"moto_server exited {attempts} times ({process.returncode}); see {log}")
 
 
 def stop(pid: int) -> None:

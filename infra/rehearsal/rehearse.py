@@ -20,9 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from . import audit, emulator, transform
 
 ROOT = Path(__file__).resolve().parents[2]
+INFRA_DLL = ROOT / "infra" / "Loyalty.Infra" / "bin" / "Release" / "net10.0" / "Loyalty.Infra.dll"
 STACK_TIMEOUT_SECONDS = 600
 TEMPLATE_BUCKET = "loyalty-rehearsal-templates"
 # What `cdk bootstrap` writes and the template's BootstrapVersion parameter reads.
@@ -39,9 +42,6 @@ class RehearsalFailed(Exception):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-INFRA_DLL = ROOT / "infra" / "Loyalty.Infra" / "bin" / "Release" / "net10.0" / "Loyalty.Infra.dll"
 
 
 def synthesize(stage: str, out: Path, bundle: Path, stage_root: Path | None = None) -> dict[str, Any]:
@@ -114,11 +114,16 @@ class Deployment:
         self.aws.client("s3").put_object(Bucket=TEMPLATE_BUCKET, Key=key, Body=json.dumps(template).encode())
         arguments = {"StackName": self.stack, "TemplateURL": f"{self.aws.template_host}/{TEMPLATE_BUCKET}/{key}",
                      "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]}
-        if update:
-            self.cloudformation.update_stack(**arguments)
-        else:
-            # A stack property, not in the template: `cdk deploy` sets it from the assembly's manifest.
-            self.cloudformation.create_stack(**arguments, EnableTerminationProtection=termination_protection)
+        try:
+            if update:
+                self.cloudformation.update_stack(**arguments)
+            else:
+                # A stack property, not in the template: `cdk deploy` sets it from the assembly's manifest.
+                self.cloudformation.create_stack(**arguments, EnableTerminationProtection=termination_protection)
+        except (BotoCoreError, ClientError) as e:
+            # moto deploys synchronously: a resource it crashes on fails the call itself, its traceback in moto's log.
+            raise RehearsalFailed(f"{'update' if update else 'create'}_stack {self.stack}: {str(e)[:500]}\n"
+                                  f"moto's log ({self.aws.log}), last lines:\n{self.aws.log_tail()}") from e
         deadline = time.monotonic() + STACK_TIMEOUT_SECONDS
         while True:
             stack = self.cloudformation.describe_stacks(StackName=self.stack)["Stacks"][0]
@@ -165,7 +170,7 @@ class Deployment:
             bucket = auditor.physical[lid]
             configuration = auditor.resolve(props["NotificationConfiguration"])
             queues = [{"QueueArn": q["Queue"], "Events": [q["Event"]],
-                       "Filter": {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in q["Filter"]["S3Key"]["Rules"]]}}}
+                       "Filter": {"Key": {"FilterRules": q.get("Filter", {}).get("S3Key", {}).get("Rules", [])}}}
                       for q in configuration.get("QueueConfigurations", [])]
             current = s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations", [])
             if [q["QueueArn"] for q in current] == [q["QueueArn"] for q in queues]:
@@ -206,7 +211,9 @@ def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
     """A copy of stages/<stage>.json with the fleet's max size one higher (JSON with comments, as the app reads it)."""
     text = (ROOT / "stages" / f"{stage}.json").read_text()
     section, name = UPDATE_FIELD
-    match = re.search(rf'"{name}"\s*:\s*(\d+)', text)
+    opening = re.search(rf'"{section}"\s*:\s*\{{', text)
+    closing = text.find("}", opening.end()) if opening else -1
+    match = re.compile(rf'"{name}"\s*:\s*(\d+)').search(text, opening.end(), closing) if opening and closing > 0 else None
     if not match:
         raise RehearsalFailed(f"stages/{stage}.json: no {section}.{name} to change for the update")
     old = int(match.group(1))
@@ -217,9 +224,11 @@ def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
 
 def rehearse(stage: str, bundle: Path, update: bool, keep: Path | None, report_path: Path) -> int:
     started = time.monotonic()
+    report_path.unlink(missing_ok=True)  # a failed run leaves no earlier report to be mistaken for its own
     work = Path(tempfile.mkdtemp(prefix=f"loyalty-rehearsal-{stage}-"))
     state = keep or work
     aws = None
+    kept = False
     try:
         check_emulated_types()
         log(f"rehearsal {stage}: synth (policy gate included)")
@@ -236,27 +245,23 @@ def rehearse(stage: str, bundle: Path, update: bool, keep: Path | None, report_p
         (state / f"emulator-edition-{stage}.json").write_text(json.dumps(edition.template, indent=1))
         log(f"rehearsal {stage}: create-stack ({len(edition.template['Resources'])} of {len(real['Resources'])} resources; "
             f"{len(edition.changes)} changes in the manifest)")
+        # Passed as `cdk deploy` passes it; moto only echoes the flag back, so it is reported, not audited.
         protect = _termination_protection(work / "cdk.out", f"Loyalty-{stage}")
         stack = deployment.deploy(edition.template, update=False, termination_protection=protect)
         auditor = deployment.auditor(edition.template, stack)
         findings = auditor.audit(real, edition.manifest())
         applied = deployment.apply_outside_cloudformation(edition.template, auditor)
 
-        checks = {"terminationProtection": {"assembly": protect, "emulator": bool(stack.get("EnableTerminationProtection", False))}}
-        if checks["terminationProtection"]["assembly"] != checks["terminationProtection"]["emulator"]:
-            findings.append(audit.Finding(f"Loyalty-{stage}", "AWS::CloudFormation::Stack", audit.FAILED,
-                                          failures=[f"termination protection {checks['terminationProtection']}"]))
         updated = None
         if update:
             section, name = UPDATE_FIELD
             old, new = scratch_stage(stage, work / "scratch")
             log(f"rehearsal {stage}: update ({section}.{name} {old} -> {new} in a scratch copy)")
             changed = synthesize(stage, work / "cdk.out.update", bundle, work / "scratch")
-            changed_edition = transform.emulator_edition(changed, stand_ins)
-            deployment.deploy(changed_edition.template, update=True)
+            deployment.deploy(transform.emulator_edition(changed, stand_ins).template, update=True)
             group = deployment.physical_ids()[_logical_id_of_type(changed, "AWS::AutoScaling::AutoScalingGroup")]
             seen = aws.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0]["MaxSize"]
-            updated = {"field": f"{section}.{name}", "from": old, "to": new, "seen": seen, "ok": seen == new}
+            updated = {"field": f"{section}.{name}", "from": old, "to": new, "seen": seen}
             if seen != new:
                 findings.append(audit.Finding("update", "AWS::AutoScaling::AutoScalingGroup", audit.FAILED,
                                               failures=[f"MaxSize after the update: {seen}, expected {new}"]))
@@ -265,7 +270,8 @@ def rehearse(stage: str, bundle: Path, update: bool, keep: Path | None, report_p
         seconds = round(time.monotonic() - started, 1)
         report = {"stage": stage, "summary": line, "seconds": seconds, "endpoint": aws.url,
                   "resources": [f.as_dict() for f in findings], "manifest": edition.manifest(),
-                  "appliedOutsideCloudFormation": applied, "update": updated, "stackChecks": checks,
+                  "appliedOutsideCloudFormation": applied, "update": updated,
+                  "stackSettings": {"terminationProtection": protect},
                   "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}}
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(report, indent=1) + "\n")
@@ -276,20 +282,23 @@ def rehearse(stage: str, bundle: Path, update: bool, keep: Path | None, report_p
             print(f"update: {updated['field']} {updated['from']} -> {updated['to']}; the group's MaxSize is now {updated['seen']}")
         print(f"manifest: {len(edition.changes)} changes in the emulator edition; report: {report_path} ({seconds} s)")
         print(line)
-        failed = [f for f in findings if f.status == audit.FAILED]
-        if keep:
-            (keep / "moto.pid").write_text(f"{aws.pid}\n")
-            (keep / "port").write_text(f"{aws.port}\n")
+        failed = any(f.status == audit.FAILED for f in findings)
+        if keep and not failed:
             settings = {**aws.environment(), **{k: v for k, v in deployment.app_settings().items() if k.startswith("Fulfilment__")}}
             (keep / "settings.env").write_text("".join(f"{k}={v}\n" for k, v in sorted(settings.items())))
+            (keep / "port").write_text(f"{aws.port}\n")
+            (keep / "moto.pid").write_text(f"{aws.pid}\n")  # last: its presence says the emulator is ready for use
+            kept = True
         return 1 if failed else 0
-    except RehearsalFailed as e:
+    except (RehearsalFailed, emulator.EmulatorError) as e:
         log(f"rehearsal {stage} FAILED: {e}")
+        if aws and not keep:
+            failed_log = report_path.with_suffix(".moto.log")
+            shutil.copyfile(aws.log, failed_log)
+            log(f"moto's log kept at {failed_log}")
         return 1
     finally:
-        if aws and not keep:
-            emulator.stop(aws.pid)
-        elif aws and keep and not (keep / "moto.pid").exists():
+        if aws and not kept:
             emulator.stop(aws.pid)
         shutil.rmtree(work, ignore_errors=True)
 
@@ -307,8 +316,8 @@ def _logical_id_of_type(template: dict[str, Any], type_: str) -> str:
 
 
 def _strip_comments(text: str) -> str:
-    """The stage files allow // comments (the app's JSON reader skips them)."""
-    return re.sub(r'^\s*//.*$', "", text, flags=re.MULTILINE)
+    """The stage files allow // and /* */ comments (the app's JSON reader skips them); strings are kept whole."""
+    return re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
 
 
 def main(argv: list[str] | None = None) -> int:

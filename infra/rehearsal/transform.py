@@ -9,7 +9,7 @@ What moto does with a CDK template, and what this module does about it:
   list); both are rewritten to the shape it reads.
 - A Ref to an AWS::RDS::DBParameterGroup returns an object and moto ignores a group's name: the instance loses the
   reference (the group itself is still created and audited); so it does its option group, which moto lacks.
-- The HTTPS listener's certificate must exist in its ACM: the caller imports a stand-in and passes its ARN.
+- The HTTPS listener's certificate must exist in its ACM: the caller requests a stand-in there and passes its ARN.
 - Dynamic references ({{resolve:secretsmanager:...}}) are not resolved: they become a stand-in value.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The types moto 5.2.1 creates through CloudFormation (measured with moto.core.common_models.CloudFormationModel);
-# the rehearsal checks this list against the running moto, so a moto upgrade cannot make it lie.
+# the rehearsal checks this list against the moto it imports (the installation moto_server runs from), so a moto
+# upgrade cannot make it lie.
 EMULATED_TYPES = frozenset({
     "AWS::AutoScaling::AutoScalingGroup", "AWS::AutoScaling::LaunchConfiguration",
     "AWS::CloudWatch::Dashboard",
@@ -42,7 +43,10 @@ EMULATED_TYPES = frozenset({
 NOT_RESOURCES = frozenset({"AWS::CDK::Metadata"})
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
-_DYNAMIC = "{{resolve}}"  # the key under which users of dynamic references are collected
+# Keys under which the users of a rewritten value are collected (no logical id looks like them).
+_DYNAMIC = "{{resolve}}"
+_TARGET_GROUP_FULL_NAME = "{{TargetGroupFullName}}"
+_LOAD_BALANCER_FULL_NAME = "{{LoadBalancerFullName}}"
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,6 @@ class Edition:
     def manifest(self) -> list[dict[str, str]]:
         return [c.as_dict() for c in self.changes]
 
-    def logical_ids(self, kind: str) -> set[str]:
-        return {c.logical_id for c in self.changes if c.kind == kind}
-
 
 def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
     """The template as the emulator can deploy it; ``template`` itself is not modified."""
@@ -101,6 +102,10 @@ def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
 
     for user in sorted(referenced.pop(_DYNAMIC, set())):
         edition.changes.append(Change(user, "rewritten", "dynamic reference {{resolve:...}} replaced by a stand-in value"))
+    for user in sorted(referenced.pop(_LOAD_BALANCER_FULL_NAME, set())):
+        edition.changes.append(Change(user, "rewritten", "GetAtt LoadBalancerFullName derived from the load balancer's ARN (moto lacks the attribute)"))
+    for user in sorted(referenced.pop(_TARGET_GROUP_FULL_NAME, set())):
+        edition.changes.append(Change(user, "rewritten", "GetAtt TargetGroupFullName replaced by a stand-in (moto lacks the attribute)"))
     for lid, type_ in removed.items():
         del resources[lid]
         if type_ in NOT_RESOURCES:
@@ -164,7 +169,7 @@ def _fix_known_crashes(lid: str, resource: dict[str, Any], resources: dict[str, 
                 changes.append(Change(lid, "rewritten", f"{name} removed (moto names the group at random and its Ref is no name)"))
     if type_ == "AWS::ElasticLoadBalancingV2::Listener" and props.get("Certificates"):
         props["Certificates"] = [{"CertificateArn": stand_ins.certificate_arn}]
-        changes.append(Change(lid, "rewritten", f"certificate {stand_ins.certificate_arn} (a stand-in imported into the emulator's ACM)"))
+        changes.append(Change(lid, "rewritten", f"certificate {stand_ins.certificate_arn} (a stand-in requested from the emulator's ACM)"))
 
 
 def _replace_references(value: Any, removed: dict[str, str], stand_ins: StandIns, user: str,
@@ -178,10 +183,16 @@ def _replace_references(value: Any, removed: dict[str, str], stand_ins: StandIns
             if target in removed:
                 referenced.setdefault(target, set()).add(user)
                 return stand_in(target, removed[target], attribute, stand_ins)
+            if attribute == "LoadBalancerFullName":
+                # moto lacks the attribute; it is the ARN's last three parts (app/<name>/<id>), derived here as CDK
+                # derives it for a listener.
+                referenced.setdefault(_LOAD_BALANCER_FULL_NAME, set()).add(user)
+                return {"Fn::Join": ["/", [{"Fn::Select": [i, {"Fn::Split": ["/", {"Ref": target}]}]} for i in (1, 2, 3)]]}
             if attribute == "TargetGroupFullName":
-                # moto's target group has no such attribute; only alarm dimensions (removed above) use it.
+                # moto's target group has no such attribute (the dashboard's and the alarms' metric dimension).
+                referenced.setdefault(_TARGET_GROUP_FULL_NAME, set()).add(user)
                 return f"targetgroup/{target}/rehearsal"
-        if set(value) == {"Fn::Join"}:
+        if set(value) == {"Fn::Join"} and isinstance(value["Fn::Join"][1], list):
             delimiter, parts = _replace_references(value["Fn::Join"], removed, stand_ins, user, referenced)
             return _resolve_dynamic_references(delimiter, parts, stand_ins, user, referenced)
         return {k: _replace_references(v, removed, stand_ins, user, referenced) for k, v in value.items()}
@@ -238,7 +249,7 @@ def _json_text(document: Any) -> Any:
     intrinsics: list[Any] = []
 
     def mark(value: Any) -> Any:
-        if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Join", "Fn::Sub", "Fn::Select"):
+        if isinstance(value, dict) and len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::")):
             intrinsics.append(value)
             return f"\u0000{len(intrinsics) - 1}\u0000"
         if isinstance(value, dict):
@@ -259,10 +270,6 @@ def _get_att(value: Any) -> tuple[str, str]:
         target, attribute = value.split(".", 1)
         return target, attribute
     return value[0], value[1]
-
-
-def _as_list(value: Any) -> list[str]:
-    return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
 def _base36(hex_digits: str) -> str:

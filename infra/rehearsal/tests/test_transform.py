@@ -134,6 +134,14 @@ class KnownCrashes(unittest.TestCase):
         self.assertIn(("Options", "not emulated"), kinds(edition))  # nothing gets a stand-in: the reference is gone
         self.assertIn("Parameters", edition.template["Resources"])
 
+    def test_a_target_group_s_full_name_gets_a_stand_in_and_a_manifest_line(self):
+        edition = transform.emulator_edition(template(
+            Group={"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {}},
+            Board={"Type": "AWS::CloudWatch::Dashboard", "Properties": {"DashboardBody": {"Fn::Join": ["", [
+                "{\"tg\":\"", {"Fn::GetAtt": ["Group", "TargetGroupFullName"]}, "\"}"]]}}}), STAND_INS)
+        self.assertEqual('{"tg":"targetgroup/Group/rehearsal"}', edition.template["Resources"]["Board"]["Properties"]["DashboardBody"])
+        self.assertEqual({("Board", "rewritten")}, kinds(edition))
+
     def test_the_https_listener_gets_the_certificate_the_emulator_holds(self):
         edition = transform.emulator_edition(template(L={"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
             "Certificates": [{"CertificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/real"}], "Port": 443}}), STAND_INS)
@@ -145,6 +153,19 @@ class KnownCrashes(unittest.TestCase):
         edition = transform.emulator_edition(template(Q=queue), STAND_INS)
         self.assertEqual(queue, edition.template["Resources"]["Q"])
         self.assertEqual([], edition.changes)
+
+
+class ShapesLeftAlone(unittest.TestCase):
+    def test_a_join_over_a_function_s_list_is_kept_as_a_join(self):
+        value = {"Fn::Join": [",", {"Fn::GetAZs": ""}]}
+        edition = transform.emulator_edition(template(P={"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": value}}), STAND_INS)
+        self.assertEqual(value, edition.template["Resources"]["P"]["Properties"]["Value"])
+
+    def test_any_function_inside_a_key_policy_stays_a_function(self):
+        condition = {"Fn::If": ["Prod", "arn:aws:iam::1:root", {"Ref": "AWS::NoValue"}]}
+        edition = transform.emulator_edition(template(Key={"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Principal": condition}}}), STAND_INS)
+        _, parts = edition.template["Resources"]["Key"]["Properties"]["KeyPolicy"]["Fn::Join"]
+        self.assertIn(condition, parts)
 
 
 class Emulator(unittest.TestCase):
@@ -168,10 +189,21 @@ class AuditComparison(unittest.TestCase):
         self.assertEqual(["KmsKeyId"], check.dropped)
         self.assertEqual(["RetentionInDays: template 30, emulator 7"], check.failures)
 
-    def test_an_unresolvable_expectation_is_not_counted_as_checked(self):
+    def test_a_droppable_property_with_another_value_than_unset_fails(self):
+        check = audit.Check(frozenset({"KmsKeyId"}))
+        check.equal("KmsKeyId", "arn:key-1", "arn:key-2")
+        self.assertEqual([], check.dropped)
+        self.assertEqual(["KmsKeyId: template 'arn:key-1', emulator 'arn:key-2'"], check.failures)
+
+    def test_a_droppable_property_may_show_the_default_named_for_it(self):
+        check = audit.Check({"attribute deregistration_delay.timeout_seconds": (None, "300")})
+        check.equal("attribute deregistration_delay.timeout_seconds", "30", "300")
+        self.assertEqual(["attribute deregistration_delay.timeout_seconds"], check.dropped)
+
+    def test_an_unresolvable_expectation_is_reported_unchecked_not_checked(self):
         check = audit.Check()
         check.equal("ImageId", audit.UNRESOLVED, "ami-1")
-        self.assertEqual(([], []), (check.checked, check.failures))
+        self.assertEqual(([], [], ["ImageId"]), (check.checked, check.failures, check.unchecked))
 
     def test_the_resolver_evaluates_refs_joins_and_attributes(self):
         resolver = audit.Resolver({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}, "Key": {"Type": "AWS::KMS::Key"}}},
@@ -181,6 +213,7 @@ class AuditComparison(unittest.TestCase):
         self.assertEqual("ami-1", resolver({"Ref": "P"}))
         self.assertEqual("arn:aws:vpc-1", resolver({"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, {"Ref": "Vpc"}]]}))
         self.assertEqual("arn:k-1:Arn", resolver({"Fn::GetAtt": ["Key", "Arn"]}))
+        self.assertEqual("b", resolver({"Fn::Select": [1, {"Fn::Split": ["/", {"Fn::Join": ["", ["a/b/", {"Ref": "Vpc"}]]}]}]}))
         self.assertIs(audit.UNRESOLVED, resolver({"Ref": "Missing"}))
         self.assertIs(audit.UNRESOLVED, resolver({"Fn::Join": ["", [{"Ref": "Missing"}]]}))
 
