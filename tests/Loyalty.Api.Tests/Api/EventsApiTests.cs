@@ -51,11 +51,28 @@ public sealed class EventsApiTests(ApiFixture api)
     {
         using var harb = api.Client(ApiFixture.HarbClient);
         using var nval = api.Client(ApiFixture.NvalClient);
-        var head = await HeadAsync(nval);
-        using var created = await harb.PostJsonAsync("/v1/accruals", AccrualBodies.Corv(AccrualBodies.NewReference()));
+        var harbHead = await HeadAsync(harb);
+        var harbReference = AccrualBodies.NewReference();
+        var nvalReference = AccrualBodies.NewReference();
+        using (var created = await harb.PostJsonAsync("/v1/accruals", AccrualBodies.Corv(harbReference)))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
 
-        using var response = await nval.GetAsync($"/v1/events?after={head}&limit=500");
-        var events = (await response.JsonAsync()).GetProperty("events").EnumerateArray();
+        // HARB's event is in the feed (positions are given as a bank reads it) before NVAL looks.
+        using var harbFeed = await harb.GetAsync($"/v1/events?after={harbHead}&limit=500");
+        Assert.Equal(HttpStatusCode.OK, harbFeed.StatusCode);
+        Assert.Contains((await harbFeed.JsonAsync()).GetProperty("events").EnumerateArray(),
+            e => e.GetProperty("bankReference").GetString() == harbReference);
+        using (var created = await nval.PostJsonAsync("/v1/accruals", AccrualBodies.Corv(nvalReference)))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        // The whole feed from the start: each bank numbers its own feed, so a cursor would not cover HARB's positions.
+        var events = await AllEventsAsync(nval);
+        Assert.Contains(events, e => e.GetProperty("bankReference").GetString() == nvalReference);
+        Assert.DoesNotContain(events, e => e.GetProperty("bankReference").GetString() == harbReference);
         Assert.All(events, e => Assert.Equal("NVAL", e.GetProperty("bankCode").GetString()));
     }
 
@@ -126,6 +143,25 @@ public sealed class EventsApiTests(ApiFixture api)
         using var http = api.Client(ApiFixture.OrchClient);
         using var response = await http.GetAsync($"/v1/events?{query}");
         await response.ProblemAsync(HttpStatusCode.BadRequest, Problems.MalformedRequestType);
+    }
+
+    /// <summary>Every event of the bank's feed, from the start.</summary>
+    private static async Task<List<JsonElement>> AllEventsAsync(HttpClient http)
+    {
+        var events = new List<JsonElement>();
+        var cursor = "0";
+        while (true)
+        {
+            using var response = await http.GetAsync($"/v1/events?after={cursor}&limit=500");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await response.JsonAsync();
+            events.AddRange(page.GetProperty("events").EnumerateArray().Select(e => e.Clone()));
+            cursor = page.GetProperty("nextCursor").GetString()!;
+            if (page.GetProperty("events").GetArrayLength() < 500)
+            {
+                return events;
+            }
+        }
     }
 
     /// <summary>The cursor after every event the bank has now.</summary>

@@ -54,16 +54,22 @@ public sealed partial class PolicyCoverageTests(Stages stages)
         Assert.Equal(PolicyRules.All.Count, PolicyRules.All.Select(r => r.Id).Distinct().Count());
     }
 
+    /// <summary>
+    /// Both real stages pass the gate without a single finding: prod turns every finding into an error (synth would
+    /// fail), and a dev warning would pass synth unseen but fails here. That findings carry table ids is what each
+    /// rule's own firing test shows.
+    /// </summary>
     [Theory]
     [MemberData(nameof(StageNames))]
-    public void RealStack_EmitsOnlyIdsOfTheTable(string stage)
+    public void RealStack_HasNoFinding(string stage)
     {
         var annotations = Annotations.FromStack(stages[stage].Stack);
-        var messages = annotations.FindError("*", Match.AnyValue()).Concat(annotations.FindWarning("*", Match.AnyValue()))
-            .Select(m => m.Entry.Data?.ToString() ?? "");
-        var table = Table();
+        var findings = annotations.FindError("*", Match.AnyValue()).Concat(annotations.FindWarning("*", Match.AnyValue()))
+            .Select(m => m.Entry.Data?.ToString() ?? "")
+            .Where(m => RuleId().IsMatch(m))
+            .ToList();
 
-        Assert.All(messages.SelectMany(m => RuleId().Matches(m)).Select(m => m.Value), id => Assert.Contains(id, table.Keys));
+        Assert.Empty(findings);
     }
 
     /// <summary>Id to severity letter, from the rows of infra/POLICY.md's rule table.</summary>
