@@ -392,6 +392,7 @@ public sealed class ApiFleetTests(Stages stages)
     private void AssertSubnetsAreTheTierInEachZone(string stage, JsonElement subnetRefs, string tier)
     {
         var subnets = subnetRefs.EnumerateArray().Select(s => stages[stage].Resource(SynthesisedStage.RefOf(s)).GetProperty("Properties")).ToList();
+        Assert.Equal(stages[stage].Config.AvailabilityZones.Count, subnets.Count);
         Assert.All(subnets, s => Assert.Equal(tier, Tags(s.GetProperty("Tags"))["aws-cdk:subnet-name"]));
         Assert.Equal(stages[stage].Config.AvailabilityZones.Order(StringComparer.Ordinal),
             subnets.Select(s => s.GetProperty("AvailabilityZone").GetString()!).Order(StringComparer.Ordinal));

@@ -23,6 +23,7 @@ public sealed class EdgeTests(Stages stages)
         Assert.Equal("REGIONAL", acl.GetProperty("Scope").GetString());
         Assert.True(acl.GetProperty("DefaultAction").TryGetProperty("Allow", out _));
         AssertVisible(acl.GetProperty("VisibilityConfig"));
+        Assert.NotEmpty(Rules(stage));
         Assert.All(Rules(stage), r => AssertVisible(r.GetProperty("VisibilityConfig")));
     }
 

@@ -60,7 +60,9 @@ public sealed partial class RehearsalTests(Stages stages, ITestOutputHelper outp
         Assert.Contains(OfType(resources, "AWS::EC2::LaunchTemplate"), t => Checked(t).Contains("MetadataOptions.HttpTokens (IMDSv2)"));
         Assert.Contains(OfType(resources, "AWS::ElasticLoadBalancingV2::Listener"), l => Checked(l).Contains("SslPolicy") && Checked(l).Contains("Certificates"));
         Assert.Contains("HealthCheckPath", Checked(Assert.Single(OfType(resources, "AWS::ElasticLoadBalancingV2::TargetGroup"))));
+        Assert.NotEmpty(OfType(resources, "AWS::KMS::Key"));
         Assert.All(OfType(resources, "AWS::KMS::Key"), k => Assert.Contains("EnableKeyRotation", Checked(k)));
+        Assert.Equal(3 * config.AvailabilityZones.Count, OfType(resources, "AWS::EC2::Subnet").Count());
         Assert.All(OfType(resources, "AWS::EC2::Subnet"), s => Assert.Subset(Checked(s), new HashSet<string> { "AvailabilityZone", "CidrBlock" }));
         Assert.Equal(config.Network.NatGateways, OfType(resources, "AWS::EC2::NatGateway").Count(n => Status(n) == "created"));
         var fifo = OfType(resources, "AWS::SQS::Queue").Where(q => Checked(q).Contains("FifoQueue")).ToList();

@@ -78,6 +78,7 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
             SELECT t.status, (SELECT COUNT(*) FROM events e WHERE e.transaction_id = t.id AND e.new_status = 'fulfilled')
             FROM transactions t WHERE t.bank_reference LIKE CONCAT(@Run, '-%')
             """, new { Run = run })).ToList();
+        Assert.Equal(Rows, settled.Count);
         Assert.All(settled, t => Assert.Equal(("fulfilled", 1), t));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
             "SELECT COUNT(*) FROM handback_files WHERE programme_code = 'LUMO' AND file_sequence = @Sequence AND outcome = 'applied'",

@@ -40,6 +40,7 @@ public sealed class FulfilmentLoopTests(FulfilmentFixture fixture)
         var lineOf = await fixture.LinesOfAsync(file, ours);
         var lines = lineOf.Values.ToList();
         Assert.DoesNotContain(file.Lines, l => l.TransactionId == cancelled);
+        Assert.NotEmpty(lines);
         Assert.All(lines, l => Assert.Equal(programmeCase.MemberId, l.MemberId));
         Assert.All(lines, l => Assert.Equal(programmeCase.Amount, l.Amount));
 

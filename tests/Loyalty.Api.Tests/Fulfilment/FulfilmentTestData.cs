@@ -56,6 +56,7 @@ public static class FulfilmentSteps
             WHERE b.programme_code = @Programme AND b.file_sequence = @Sequence AND r.transaction_id IN @Ids
             """, new { Programme = file.Batch.ProgrammeCode, Sequence = file.Batch.FileSequence, Ids = transactionIds.ToArray() });
         var lines = rows.ToDictionary(r => r.TransactionId, r => file.Lines.Single(l => l.RowSequence == r.RowSequence));
+        Assert.NotEmpty(lines);
         Assert.All(lines, pair => Assert.True(pair.Value.TransactionId is "" || pair.Value.TransactionId == pair.Key));
         return lines;
     }
