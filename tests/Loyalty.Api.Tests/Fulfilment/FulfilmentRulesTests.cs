@@ -8,6 +8,7 @@ using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 
@@ -69,13 +70,78 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         Assert.Equal(ids, exported); // oldest first, each once
     }
 
+    /// <summary>
+    /// DOMAIN.md §3 and §9.9 on a controlled clock against the database: QUIL's cutoff is 09:00 UTC daily; a row
+    /// committed before the cutoff instant goes in that batch, one committed at the instant waits for the next; the
+    /// scheduled export fires at the instant, once, and the file carries the cutoff's UTC date.
+    /// </summary>
     [Fact]
-    public async Task ScheduledExport_RunsOncePerCutoff()
+    public async Task ScheduledExport_FiresAtTheCutoffInstant_Once_WithRowsCommittedBeforeIt()
     {
-        await Exporter.ExportDueAsync(CancellationToken.None);
-        var again = await Exporter.ExportDueAsync(CancellationToken.None);
-        Assert.Equal(PartnerFileSpecs.All.Count, again.Count);
-        Assert.All(again, r => Assert.Equal(ExportOutcome.NotDue, r.Outcome));
+        const string code = "QUIL";
+        var cutoffUtc = new TimeOnly(9, 0); // DOMAIN.md §3
+        var before = await fixture.AccrueAsync(ProgrammeCase.Of(code));
+        var atInstant = await fixture.AccrueAsync(ProgrammeCase.Of(code));
+        var now = DateTimeOffset.UtcNow;
+        var cutoff = new DateTimeOffset(DateOnly.FromDateTime(now.UtcDateTime).ToDateTime(cutoffUtc), TimeSpan.Zero);
+        cutoff = cutoff > now ? cutoff : cutoff.AddDays(1); // the next cutoff, after both rows were committed
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        {
+            await connection.ExecuteAsync("UPDATE transactions SET created_at = @At WHERE id = @Id", new { At = cutoff.UtcDateTime, Id = atInstant });
+        }
+
+        var previousCutoff = await LastCutoffAtAsync(code);
+        var files = await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/");
+        var clock = new FakeTimeProvider(cutoff.AddSeconds(-1));
+        var exporter = new BatchExporter(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(),
+            fixture.Get<IOptions<FulfilmentOptions>>(), clock, NullLogger<BatchExporter>.Instance);
+        try
+        {
+            await exporter.ExportDueAsync(CancellationToken.None);
+            Assert.Equal(["pending", "pending"], [(await StatusAsync(before)).Status, (await StatusAsync(atInstant)).Status]);
+            Assert.Equal(files, await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/"));
+
+            clock.SetUtcNow(cutoff);
+            var exported = (await exporter.ExportDueAsync(CancellationToken.None)).Where(r => r.ProgrammeCode == code).ToList();
+            Assert.NotEmpty(exported);
+            Assert.All(exported, r => Assert.Equal(ExportOutcome.Exported, r.Outcome));
+            var lines = new List<string>(); // ours, found in the files by their row sequence (QUIL files carry no ids)
+            await using (var connection = await fixture.OpenDatabaseAsync())
+            {
+                foreach (var file in exported)
+                {
+                    Assert.Contains($".{cutoff:yyyyMMdd}.", file.FileName!, StringComparison.Ordinal); // the cutoff's UTC date
+                    var accrualFile = await fixture.ReadAccrualFileAsync(code, file.FileName!);
+                    lines.AddRange(await connection.QueryAsync<string>("""
+                        SELECT r.transaction_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id
+                        WHERE b.programme_code = @Code AND b.file_name = @FileName AND r.row_sequence IN @Rows AND r.transaction_id IN @Ours
+                        """, new { Code = code, file.FileName, Rows = accrualFile.Lines.Select(l => l.RowSequence).ToArray(), Ours = new[] { before, atInstant } }));
+                }
+            }
+
+            Assert.Contains(before, lines);
+            Assert.DoesNotContain(atInstant, lines);
+            Assert.Equal(["submitted", "pending"], [(await StatusAsync(before)).Status, (await StatusAsync(atInstant)).Status]);
+            var afterExport = await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/");
+            Assert.Equal(files.Count + exported.Count, afterExport.Count);
+
+            clock.Advance(TimeSpan.FromHours(23));
+            var again = Assert.Single(await exporter.ExportDueAsync(CancellationToken.None), r => r.ProgrammeCode == code);
+            Assert.Equal(ExportOutcome.NotDue, again.Outcome);
+            Assert.Equal(afterExport, await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/"));
+            Assert.Equal("pending", (await StatusAsync(atInstant)).Status);
+            foreach (var file in exported)
+            {
+                await AnswerAllAsync(code, file.FileName!, CanonicalOutcome.Success);
+            }
+        }
+        finally
+        {
+            // The clock ran ahead of the real one: later tests' real-time schedules must not see this cutoff as done.
+            await using var connection = await fixture.OpenDatabaseAsync();
+            await connection.ExecuteAsync("UPDATE programme_exports SET last_cutoff_at = @Previous WHERE programme_code = @Code",
+                new { Previous = previousCutoff, Code = code });
+        }
     }
 
     [Theory]
@@ -319,6 +385,13 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         await using var connection = await fixture.OpenDatabaseAsync();
         await connection.ExecuteAsync("UPDATE batches SET status = @Status WHERE programme_code = @Programme AND file_name = @FileName",
             new { Status = status, Programme = programme, FileName = fileName });
+    }
+
+    private async Task<DateTime?> LastCutoffAtAsync(string programme)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        return await connection.ExecuteScalarAsync<DateTime?>(
+            "SELECT last_cutoff_at FROM programme_exports WHERE programme_code = @Programme", new { Programme = programme });
     }
 
     private async Task<int> LastSequenceAsync(string programme)
