@@ -14,44 +14,90 @@ public sealed class HostConfigurationTests(ApiFixture api)
     [Fact]
     public async Task OverTheBanksRate_Returns429WithRetryAfter()
     {
+        var (factory, keyFile) = RateLimited();
+        await using (factory)
+        {
+            using var http = Client(factory, ApiFixture.HarbClient);
+
+            var (statuses, limited) = await UntilLimitedAsync(http);
+
+            Assert.NotNull(limited);
+            using (limited)
+            {
+                await limited.ProblemAsync(HttpStatusCode.TooManyRequests, Problems.RateLimitedType);
+                Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            }
+
+            Assert.True(statuses.Count(s => s == HttpStatusCode.OK) >= 3);
+        }
+
+        File.Delete(keyFile);
+    }
+
+    [Fact]
+    public async Task ABankOverItsRate_LeavesEveryOtherBanksAllowanceWhole()
+    {
+        var (factory, keyFile) = RateLimited();
+        await using (factory)
+        {
+            using var harb = Client(factory, ApiFixture.HarbClient);
+            using var orch = Client(factory, ApiFixture.OrchClient);
+
+            var (_, limited) = await UntilLimitedAsync(harb);
+            Assert.NotNull(limited);
+            limited.Dispose();
+
+            // ORCH's own burst of 3, at once, while HARB is limited.
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await orch.GetAsync("/v1/programmes");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        File.Delete(keyFile);
+    }
+
+    /// <summary>A host that allows each bank 1 request a second with a burst of 3.</summary>
+    private (LoyaltyApiFactory Factory, string KeyFile) RateLimited()
+    {
         var keyFile = Path.GetTempFileName();
         File.Delete(keyFile);
-        await using var factory = new LoyaltyApiFactory(api.ConnectionString, keyFile, new Dictionary<string, string?>
+        var factory = new LoyaltyApiFactory(api.ConnectionString, keyFile, new Dictionary<string, string?>
         {
             ["RateLimit:PermitsPerSecond"] = "1",
             ["RateLimit:Burst"] = "3",
         });
         factory.StartServer();
-        using var http = factory.CreateClient();
+        return (factory, keyFile);
+    }
+
+    private static HttpClient Client(LoyaltyApiFactory factory, string clientId)
+    {
+        var http = factory.CreateClient();
         http.DefaultRequestHeaders.Authorization = new("Bearer", factory.Services
             .GetRequiredService<Loyalty.Api.Infrastructure.Auth.DevelopmentIssuer>()
-            .Mint(ApiFixture.HarbClient, Loyalty.Api.Infrastructure.Auth.Scopes.All, TimeSpan.FromMinutes(1)));
+            .Mint(clientId, Loyalty.Api.Infrastructure.Auth.Scopes.All, TimeSpan.FromMinutes(1)));
+        return http;
+    }
 
+    /// <summary>Catalogue reads until the first 429 (at most 10): the statuses seen, and the 429 response.</summary>
+    private static async Task<(List<HttpStatusCode> Statuses, HttpResponseMessage? Limited)> UntilLimitedAsync(HttpClient http)
+    {
         var statuses = new List<HttpStatusCode>();
-        HttpResponseMessage? limited = null;
-        for (var i = 0; i < 10 && limited is null; i++)
+        for (var i = 0; i < 10; i++)
         {
             var response = await http.GetAsync("/v1/programmes");
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                limited = response;
+                return (statuses, response);
             }
-            else
-            {
-                response.Dispose();
-            }
+
+            response.Dispose();
         }
 
-        Assert.NotNull(limited);
-        using (limited)
-        {
-            await limited.ProblemAsync(HttpStatusCode.TooManyRequests, Problems.RateLimitedType);
-            Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        }
-
-        Assert.True(statuses.Count(s => s == HttpStatusCode.OK) >= 3);
-        File.Delete(keyFile);
+        return (statuses, null);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using Dapper;
@@ -141,6 +142,56 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             await using var connection = await fixture.OpenDatabaseAsync();
             await connection.ExecuteAsync("UPDATE programme_exports SET last_cutoff_at = @Previous WHERE programme_code = @Code",
                 new { Previous = previousCutoff, Code = code });
+        }
+    }
+
+    /// <summary>
+    /// DOMAIN.md §9.5, for real: cancels sent over HTTP while the export claims the same rows. Whoever wins, a
+    /// transaction is either cancelled (200, never in a file) or claimed (409 to the cancel, in the file once).
+    /// </summary>
+    [Fact]
+    public async Task CancelsRacingTheClaim_EachTransactionIsCancelledOrInTheFile_NeverBoth()
+    {
+        const string code = "CORV";
+        await Exporter.ExportNowAsync(code, CancellationToken.None); // whatever earlier tests left pending
+        var ids = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            ids.Add(await fixture.AccrueAsync(ProgrammeCase.Of(code)));
+        }
+
+        using var http = fixture.Client(ProgrammeCase.Of(code).Client);
+        using var start = new SemaphoreSlim(0);
+        var cancels = ids.Select(async id =>
+        {
+            await start.WaitAsync();
+            using var response = await http.PostAsync($"/v1/transactions/{id}/cancel", null);
+            return (Id: id, response.StatusCode);
+        }).ToList();
+        var export = Task.Run(async () =>
+        {
+            await start.WaitAsync();
+            return await Exporter.ExportNowAsync(code, CancellationToken.None);
+        });
+        start.Release(ids.Count + 1);
+        var answers = await Task.WhenAll(cancels);
+        var files = await export;
+
+        var inFiles = new List<string>();
+        foreach (var file in files.Where(f => f.Outcome == ExportOutcome.Exported))
+        {
+            inFiles.AddRange((await fixture.ReadAccrualFileAsync(code, file.FileName!)).Lines.Select(l => l.TransactionId));
+            await AnswerAllAsync(code, file.FileName!, CanonicalOutcome.Success);
+        }
+
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        var cancelled = answers.Where(a => a.StatusCode == HttpStatusCode.OK).Select(a => a.Id).ToHashSet();
+        var claimed = answers.Where(a => a.StatusCode == HttpStatusCode.Conflict).Select(a => a.Id).ToHashSet();
+        Assert.Empty(cancelled.Intersect(inFiles));
+        Assert.Equal(claimed.Order(), inFiles.Where(ids.Contains).Order()); // each claimed one in a file exactly once
+        foreach (var id in cancelled)
+        {
+            Assert.Equal("cancelled", (await StatusAsync(id)).Status);
         }
     }
 

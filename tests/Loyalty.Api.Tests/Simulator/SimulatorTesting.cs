@@ -21,7 +21,7 @@ internal static class SimulatorTesting
         AcceptUnknownMembers = acceptUnknownMembers,
     };
 
-    public static TheoryData<string> Programmes => new(PartnerFileSpecs.All.Select(spec => spec.ProgrammeCode));
+    public static TheoryData<string> Programmes => Fulfilment.Formats.PartnerFileTesting.Programmes;
 
     public static SeededMember Member(string code, MemberStatus status) =>
         Members.For(code).Members.First(member => member.Status == status);
