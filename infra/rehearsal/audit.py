@@ -282,14 +282,14 @@ class Auditor:
         return check
 
     def route_table(self, lid, props, physical) -> Check:
-        table = self._one(self.client("ec2").describe_route_tables(RouteTableIds=[physical])["RouteTables"], physical)
+        table = self._route_table(physical)
         check = Check()
         check.equal("VpcId", self.p(props, "VpcId"), table["VpcId"])
         return check
 
     def route(self, lid, props, physical) -> Check:
         table_id = self.p(props, "RouteTableId")
-        table = self._one(self.client("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"], table_id)
+        table = self._route_table(table_id)
         destination = self.p(props, "DestinationCidrBlock")
         routes = [r for r in table["Routes"] if r.get("DestinationCidrBlock") == destination]
         if not routes:
@@ -304,7 +304,7 @@ class Auditor:
 
     def association(self, lid, props, physical) -> Check:
         table_id = self.p(props, "RouteTableId")
-        table = self._one(self.client("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"], table_id)
+        table = self._route_table(table_id)
         subnet = self.p(props, "SubnetId")
         if not any(a.get("SubnetId") == subnet for a in table.get("Associations", [])):
             raise NotEmulated("moto 5.2.1 records CloudFormation's subnet associations outside EC2 (describe_route_tables lists none)")
@@ -346,7 +346,7 @@ class Auditor:
         return check
 
     def security_group(self, lid, props, physical) -> Check:
-        group = self._one(self.client("ec2").describe_security_groups(GroupIds=[physical])["SecurityGroups"], physical)
+        group = self._security_group(physical)
         check = Check()
         check.equal("VpcId", self.p(props, "VpcId"), group["VpcId"])
         check.equal("GroupDescription", self.p(props, "GroupDescription"), group["Description"])
@@ -356,7 +356,7 @@ class Auditor:
 
     def ingress(self, lid, props, physical) -> Check:
         group_id = self.p(props, "GroupId")
-        group = self._one(self.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"], group_id)
+        group = self._security_group(group_id)
         rule = self.resolve({k: v for k, v in props.items() if k not in ("GroupId", "Description")})
         check = Check()
         self._rule(check, group, rule)
@@ -631,6 +631,12 @@ class Auditor:
             check.seen(f"ingress {_rule_name(rule)}")
         else:
             check.failures.append(f"no ingress {_rule_name(rule)} on {group['GroupId']}")
+
+    def _route_table(self, table_id: str) -> dict[str, Any]:
+        return self._one(self.client("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"], table_id)
+
+    def _security_group(self, group_id: str) -> dict[str, Any]:
+        return self._one(self.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"], group_id)
 
     def _eip(self, physical: str) -> dict[str, Any]:
         addresses = self.client("ec2").describe_addresses()["Addresses"]

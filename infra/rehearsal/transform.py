@@ -43,10 +43,16 @@ EMULATED_TYPES = frozenset({
 NOT_RESOURCES = frozenset({"AWS::CDK::Metadata"})
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
-# Keys under which the users of a rewritten value are collected (no logical id looks like them).
+# Keys under which the users of a rewritten value are collected (no logical id looks like them), with the manifest's
+# line for each user.
 _DYNAMIC = "{{resolve}}"
 _TARGET_GROUP_FULL_NAME = "{{TargetGroupFullName}}"
 _LOAD_BALANCER_FULL_NAME = "{{LoadBalancerFullName}}"
+_REWRITTEN = {
+    _DYNAMIC: "dynamic reference {{resolve:...}} replaced by a stand-in value",
+    _LOAD_BALANCER_FULL_NAME: "GetAtt LoadBalancerFullName derived from the load balancer's ARN (moto lacks the attribute)",
+    _TARGET_GROUP_FULL_NAME: "GetAtt TargetGroupFullName replaced by a stand-in (moto lacks the attribute)",
+}
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,8 @@ def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
     if "Outputs" in edition.template:
         edition.template["Outputs"] = _replace_references(edition.template["Outputs"], removed, stand_ins, "Outputs", referenced)
 
-    for user in sorted(referenced.pop(_DYNAMIC, set())):
-        edition.changes.append(Change(user, "rewritten", "dynamic reference {{resolve:...}} replaced by a stand-in value"))
-    for user in sorted(referenced.pop(_LOAD_BALANCER_FULL_NAME, set())):
-        edition.changes.append(Change(user, "rewritten", "GetAtt LoadBalancerFullName derived from the load balancer's ARN (moto lacks the attribute)"))
-    for user in sorted(referenced.pop(_TARGET_GROUP_FULL_NAME, set())):
-        edition.changes.append(Change(user, "rewritten", "GetAtt TargetGroupFullName replaced by a stand-in (moto lacks the attribute)"))
+    for key, detail in _REWRITTEN.items():
+        edition.changes.extend(Change(user, "rewritten", detail) for user in sorted(referenced.pop(key, set())))
     for lid, type_ in removed.items():
         del resources[lid]
         if type_ in NOT_RESOURCES:

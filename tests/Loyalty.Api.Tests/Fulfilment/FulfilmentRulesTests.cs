@@ -51,9 +51,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             ids.Add(await fixture.AccrueAsync(ProgrammeCase.Of("VERD")));
         }
 
-        var capped = new BatchExporter(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(),
-            Options.Create(new FulfilmentOptions { Bucket = fixture.Aws.Bucket, MaxRowsPerFile = 2 }), TimeProvider.System,
-            NullLogger<BatchExporter>.Instance);
+        var capped = ExporterWith(Options.Create(new FulfilmentOptions { Bucket = fixture.Aws.Bucket, MaxRowsPerFile = 2 }), TimeProvider.System);
         var files = await capped.ExportNowAsync("VERD", CancellationToken.None);
 
         Assert.Equal([2, 2, 1], files.Select(f => f.Rows));
@@ -94,8 +92,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         var previousCutoff = await LastCutoffAtAsync(code);
         var files = await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/");
         var clock = new FakeTimeProvider(cutoff.AddSeconds(-1));
-        var exporter = new BatchExporter(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(),
-            fixture.Get<IOptions<FulfilmentOptions>>(), clock, NullLogger<BatchExporter>.Instance);
+        var exporter = ExporterWith(fixture.Get<IOptions<FulfilmentOptions>>(), clock);
         try
         {
             await exporter.ExportDueAsync(CancellationToken.None);
@@ -437,6 +434,11 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         await connection.ExecuteAsync("UPDATE batches SET status = @Status WHERE programme_code = @Programme AND file_name = @FileName",
             new { Status = status, Programme = programme, FileName = fileName });
     }
+
+    /// <summary>An exporter on the fixture's database and bucket with settings or a clock of the test's own.</summary>
+    private BatchExporter ExporterWith(IOptions<FulfilmentOptions> options, TimeProvider time) =>
+        new(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(), options, time,
+            NullLogger<BatchExporter>.Instance);
 
     private async Task<DateTime?> LastCutoffAtAsync(string programme)
     {
