@@ -90,6 +90,9 @@ def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
     resources = edition.template["Resources"]
     removed = {lid: r["Type"] for lid, r in resources.items() if r["Type"] not in EMULATED_TYPES}
     referenced: dict[str, set[str]] = {}
+    # A Ref to a secret's target attachment is the secret's ARN in CloudFormation: read it as a Ref to the secret, so
+    # both get the same stand-in.
+    _read_attachments_as_secrets(edition.template, edition.changes)
 
     for lid, resource in resources.items():
         if lid in removed:
@@ -123,6 +126,28 @@ def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
     return edition
 
 
+def _read_attachments_as_secrets(template: dict[str, Any], changes: list[Change]) -> None:
+    secrets = {lid: r["Properties"]["SecretId"]["Ref"] for lid, r in template["Resources"].items()
+               if r["Type"] == "AWS::SecretsManager::SecretTargetAttachment"
+               and isinstance(r.get("Properties", {}).get("SecretId"), dict) and set(r["Properties"]["SecretId"]) == {"Ref"}}
+
+    def rename(value: Any, user: str) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Ref"} and value["Ref"] in secrets:
+                changes.append(Change(user, "rewritten", f"Ref to {value['Ref']} read as Ref to its secret {secrets[value['Ref']]}"))
+                return {"Ref": secrets[value["Ref"]]}
+            return {k: rename(v, user) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v, user) for v in value]
+        return value
+
+    for lid, resource in template["Resources"].items():
+        if "Properties" in resource:
+            resource["Properties"] = rename(resource["Properties"], lid)
+    if "Outputs" in template:
+        template["Outputs"] = rename(template["Outputs"], "Outputs")
+
+
 def stand_in(logical_id: str, type_: str, attribute: str | None, stand_ins: StandIns) -> str:
     """A value of the shape AWS would return for a Ref (attribute None) or GetAtt of a resource that does not exist here."""
     a, r = stand_ins.account, stand_ins.region
@@ -134,7 +159,7 @@ def stand_in(logical_id: str, type_: str, attribute: str | None, stand_ins: Stan
         return f"{r}_rehearsal{token[:6]}" if attribute in (None, "UserPoolId") else f"arn:aws:cognito-idp:{r}:{a}:userpool/{r}_rehearsal{token[:6]}"
     if type_ == "AWS::Cognito::UserPoolClient" and attribute in (None, "ClientId"):
         return _base36(token)[:26]
-    if type_ in ("AWS::SecretsManager::Secret", "AWS::SecretsManager::SecretTargetAttachment"):
+    if type_ == "AWS::SecretsManager::Secret":
         return f"arn:aws:secretsmanager:{r}:{a}:secret:rehearsal-{logical_id}"
     if type_ == "AWS::CloudWatch::Alarm":
         return f"arn:aws:cloudwatch:{r}:{a}:alarm:{logical_id}" if attribute == "Arn" else logical_id

@@ -71,9 +71,18 @@ class RemovedTypes(unittest.TestCase):
         self.assertEqual(STAND_INS.image_id, launch["Properties"]["LaunchTemplateData"]["ImageId"])
         self.assertEqual("arn=arn:aws:secretsmanager:eu-west-1:111111111111:secret:rehearsal-Secret", launch["Properties"]["LaunchTemplateData"]["UserData"])
 
-    def test_a_secret_and_its_attachment_stand_in_for_the_same_secret(self):
-        self.assertEqual(transform.stand_in("Secret", "AWS::SecretsManager::Secret", None, STAND_INS),
-                         transform.stand_in("Secret", "AWS::SecretsManager::SecretTargetAttachment", None, STAND_INS))
+    def test_a_ref_to_a_secret_s_attachment_gets_the_secret_s_stand_in(self):
+        edition = transform.emulator_edition(template(
+            Secret={"Type": "AWS::SecretsManager::Secret", "Properties": {}},
+            Attachment={"Type": "AWS::SecretsManager::SecretTargetAttachment", "Properties": {"SecretId": {"Ref": "Secret"}}},
+            Db={"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": {"Ref": "Secret"}}},
+            Boot={"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": {"Ref": "Attachment"}}}), STAND_INS)
+
+        resources = edition.template["Resources"]
+        self.assertEqual("arn:aws:secretsmanager:eu-west-1:111111111111:secret:rehearsal-Secret", resources["Db"]["Properties"]["Value"])
+        self.assertEqual(resources["Db"]["Properties"]["Value"], resources["Boot"]["Properties"]["Value"])
+        self.assertIn(("Boot", "rewritten"), kinds(edition))
+        self.assertIn(("Attachment", "not emulated"), kinds(edition))
 
     def test_cdk_metadata_is_no_resource(self):
         edition = transform.emulator_edition(template(CDKMetadata={"Type": "AWS::CDK::Metadata", "Properties": {}}), STAND_INS)
