@@ -1,8 +1,10 @@
 using Loyalty.Api.Domain;
+using Loyalty.Api.Tests.Infrastructure;
 
 namespace Loyalty.Api.Tests.Domain;
 
-public sealed class MemberIdRuleTests
+[Collection(ApiSuite.Name)]
+public sealed class MemberIdRuleTests(ApiFixture api)
 {
     private const string Format = "MEMBER_ID_FORMAT";
     private const string CheckDigit = "MEMBER_ID_CHECK_DIGIT";
@@ -36,7 +38,7 @@ public sealed class MemberIdRuleTests
     [InlineData("VERD", " 7kq4-m2zd ", "7KQ4M2ZD")]
     public void Check_AcceptsValidIds_AndReturnsTheNormalisedForm(string programme, string raw, string normalised)
     {
-        var result = ProgrammeRules.For(programme).Check(raw);
+        var result = api.MemberIdRule(programme).Check(raw);
 
         Assert.Equal(new MemberIdCheck(normalised, null), result);
         Assert.True(result.IsValid);
@@ -69,7 +71,7 @@ public sealed class MemberIdRuleTests
     [InlineData("VERD", "7KQ4-M2ZU", "7KQ4M2ZU", Format)]
     public void Check_RefusesInvalidIds_WithTheExactCode(string programme, string raw, string normalised, string code)
     {
-        var result = ProgrammeRules.For(programme).Check(raw);
+        var result = api.MemberIdRule(programme).Check(raw);
 
         Assert.Equal(new MemberIdCheck(normalised, code), result);
         Assert.False(result.IsValid);
@@ -83,7 +85,7 @@ public sealed class MemberIdRuleTests
     [InlineData("HALC")]
     [InlineData("VERD")]
     public void Check_Null_IsAFormatErrorWithNoNormalisedId(string programme) =>
-        Assert.Equal(new MemberIdCheck(null, Format), ProgrammeRules.For(programme).Check(null));
+        Assert.Equal(new MemberIdCheck(null, Format), api.MemberIdRule(programme).Check(null));
 
     [Theory]
     [InlineData("CORV")]
@@ -94,7 +96,7 @@ public sealed class MemberIdRuleTests
     [InlineData("VERD")]
     public void Check_EmptyOrBlank_IsAFormatErrorNormalisedToEmpty(string programme)
     {
-        var rule = ProgrammeRules.For(programme);
+        var rule = api.MemberIdRule(programme);
 
         Assert.Equal(new MemberIdCheck("", Format), rule.Check(""));
         Assert.Equal(new MemberIdCheck("", Format), rule.Check("   "));
@@ -103,32 +105,32 @@ public sealed class MemberIdRuleTests
     [Fact]
     public void Check_KeepsLeadingZeros_SoTheShortFormIsADifferentAndInvalidId()
     {
-        Assert.Equal("0047182902", ProgrammeRules.Corv.Check("0047182902").NormalisedMemberId);
-        Assert.Equal(Format, ProgrammeRules.Corv.Check("47182902").ErrorCode);
+        Assert.Equal("0047182902", api.MemberIdRule("CORV").Check("0047182902").NormalisedMemberId);
+        Assert.Equal(Format, api.MemberIdRule("CORV").Check("47182902").ErrorCode);
     }
 
     [Fact]
     public void Check_VerdWithAndWithoutHyphen_NormaliseToTheSameId() =>
-        Assert.Equal(ProgrammeRules.Verd.Check("7KQ4M2ZD"), ProgrammeRules.Verd.Check("7kq4-m2zd"));
+        Assert.Equal(api.MemberIdRule("VERD").Check("7KQ4M2ZD"), api.MemberIdRule("VERD").Check("7kq4-m2zd"));
 
     [Fact]
     public void Check_FormatFailureWins_OverACheckDigitThatWouldAlsoFail()
     {
         // 11 digits whose first 10 carry a wrong Luhn digit: the regex runs first.
-        Assert.Equal(Format, ProgrammeRules.Corv.Check("00471829031").ErrorCode);
+        Assert.Equal(Format, api.MemberIdRule("CORV").Check("00471829031").ErrorCode);
     }
 
     [Fact]
     public void Check_TrailingNewline_IsAFormatError_EvenThoughDollarMatchesBeforeIt()
     {
         // VERD trims before removing hyphens, so "\n-" leaves a final newline that `$` alone would accept.
-        Assert.Equal(new MemberIdCheck("7KQ4M2ZD\n", Format), ProgrammeRules.Verd.Check("7KQ4M2ZD\n-"));
+        Assert.Equal(new MemberIdCheck("7KQ4M2ZD\n", Format), api.MemberIdRule("VERD").Check("7KQ4M2ZD\n-"));
     }
 
     [Fact]
     public void Check_RemoveSpaces_StripsEveryWhitespaceChar()
     {
-        var result = ProgrammeRules.Lumo.Check("4400\u00A09182\t7357\n");
+        var result = api.MemberIdRule("LUMO").Check("4400\u00A09182\t7357\n");
 
         Assert.Equal(new MemberIdCheck("440091827357", null), result);
     }
@@ -137,7 +139,7 @@ public sealed class MemberIdRuleTests
     public void Check_RejectsNonAsciiDigitsAsFormat()
     {
         // Arabic-Indic digits would pass a \d pattern; the stored patterns spell out [0-9].
-        Assert.Equal(Format, ProgrammeRules.Halc.Check("\u0665\u0667\u0662\u0660\u0660\u0664\u0661\u0663\u0666").ErrorCode);
+        Assert.Equal(Format, api.MemberIdRule("HALC").Check("\u0665\u0667\u0662\u0660\u0660\u0664\u0661\u0663\u0666").ErrorCode);
     }
 
     [Fact]
@@ -147,7 +149,7 @@ public sealed class MemberIdRuleTests
         var luhnNine = new MemberIdRule("TRIM", "^[0-9]{9}$", "LUHN");
 
         Assert.Equal(CheckDigit, luhnNine.Check("572004136").ErrorCode);
-        Assert.True(ProgrammeRules.Halc.Check("572004136").IsValid);
+        Assert.True(api.MemberIdRule("HALC").Check("572004136").IsValid);
     }
 
     [Fact]
@@ -199,18 +201,32 @@ public sealed class MemberIdRuleTests
     [Fact]
     public void Equality_DependsOnTheThreeStoredValuesOnly()
     {
+        var rule = new MemberIdRule("REMOVE_SPACES", "^[0-9]{10}$", "LUHN");
         var rebuilt = new MemberIdRule("REMOVE_SPACES", "^[0-9]{10}$", "LUHN");
 
-        Assert.Equal(ProgrammeRules.Corv, rebuilt);
-        Assert.Equal(ProgrammeRules.Corv.GetHashCode(), rebuilt.GetHashCode());
-        Assert.NotEqual(ProgrammeRules.Corv, ProgrammeRules.Lumo);
+        Assert.Equal(rule, rebuilt);
+        Assert.Equal(rule.GetHashCode(), rebuilt.GetHashCode());
+        Assert.NotEqual(rule, new MemberIdRule("REMOVE_SPACES", "^[0-9]{10}$", "NONE"));
+        Assert.NotEqual(rule, new MemberIdRule("REMOVE_SPACES", "^[0-9]{12}$", "LUHN"));
+        Assert.NotEqual(rule, new MemberIdRule("TRIM", "^[0-9]{10}$", "LUHN"));
     }
+
+    // DOMAIN.md §3.2, the "Canonical regex" column.
+    [Theory]
+    [InlineData("CORV", "^[0-9]{10}$")]
+    [InlineData("QUIL", "^[0-9]{8}[0-9X]$")]
+    [InlineData("TAMR", "^[A-HJ-NP-Z]{2}[0-9]{6}$")]
+    [InlineData("LUMO", "^[0-9]{12}$")]
+    [InlineData("HALC", "^[0-9]{9}$")]
+    [InlineData("VERD", "^[0-9A-HJKMNP-TV-Z]{8}$")]
+    public void SeededRule_HasTheCanonicalRegex(string programme, string regex) =>
+        Assert.Equal(regex, api.MemberIdRule(programme).Pattern);
 
     [Fact]
     public void Normalise_AppliesOnlyTheNormalisationStep()
     {
-        Assert.Equal("0047182903", ProgrammeRules.Corv.Normalise(" 0047 1829 03 "));
-        Assert.Equal("ABC", ProgrammeRules.Verd.Normalise(" a-b-c "));
-        Assert.Equal("a b", ProgrammeRules.Halc.Normalise(" a b "));
+        Assert.Equal("0047182903", api.MemberIdRule("CORV").Normalise(" 0047 1829 03 "));
+        Assert.Equal("ABC", api.MemberIdRule("VERD").Normalise(" a-b-c "));
+        Assert.Equal("a b", api.MemberIdRule("HALC").Normalise(" a b "));
     }
 }

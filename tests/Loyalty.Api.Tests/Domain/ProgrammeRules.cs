@@ -1,25 +1,16 @@
 using Loyalty.Api.Domain;
+using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Loyalty.Api.Tests.Domain;
 
-/// <summary>The six catalogue programmes' member id rules (DOMAIN.md §3.2) as the database stores them.</summary>
+/// <summary>
+/// The member id rules the API runs: as the seed migrations stored them in MariaDB and the catalogue loaded them,
+/// not a copy. Tests hold them to DOMAIN.md §3.2's table and worked examples.
+/// </summary>
 internal static class ProgrammeRules
 {
-    public static MemberIdRule Corv { get; } = new("REMOVE_SPACES", "^[0-9]{10}$", "LUHN");
-    public static MemberIdRule Quil { get; } = new("TRIM_UPPER", "^[0-9]{8}[0-9X]$", "MOD11");
-    public static MemberIdRule Tamr { get; } = new("TRIM_UPPER", "^[A-HJ-NP-Z]{2}[0-9]{6}$", "NONE");
-    public static MemberIdRule Lumo { get; } = new("REMOVE_SPACES", "^[0-9]{12}$", "MOD97_10");
-    public static MemberIdRule Halc { get; } = new("TRIM", "^[0-9]{9}$", "DAMM");
-    public static MemberIdRule Verd { get; } = new("TRIM_UPPER_REMOVE_HYPHEN", "^[0-9A-HJKMNP-TV-Z]{8}$", "NONE");
-
-    public static MemberIdRule For(string programmeCode) => programmeCode switch
-    {
-        "CORV" => Corv,
-        "QUIL" => Quil,
-        "TAMR" => Tamr,
-        "LUMO" => Lumo,
-        "HALC" => Halc,
-        "VERD" => Verd,
-        _ => throw new ArgumentOutOfRangeException(nameof(programmeCode), programmeCode, "Not a catalogue programme."),
-    };
+    public static MemberIdRule MemberIdRule(this ApiFixture api, string programmeCode) =>
+        api.Factory.Services.GetRequiredService<CatalogueStore>().Current.Programmes[programmeCode].MemberIdRule;
 }

@@ -1,13 +1,15 @@
 using Loyalty.Api.Domain;
 using Loyalty.Api.Features.Fulfilment.Formats;
 using Loyalty.Api.Tests.Domain;
+using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Simulation;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 
 namespace Loyalty.Api.Tests.Simulator;
 
 /// <summary>tools/Loyalty.ProgrammeSimulator/members.json and the rules its loader enforces.</summary>
-public sealed class SeededMembersTests
+[Collection(ApiSuite.Name)]
+public sealed class SeededMembersTests(ApiFixture api)
 {
     [Fact]
     public void MembersFile_SeedsEveryProgrammeWithPartnerFiles()
@@ -31,7 +33,7 @@ public sealed class SeededMembersTests
     [MemberData(nameof(SimulatorTesting.Programmes), MemberType = typeof(SimulatorTesting))]
     public void SeededMemberIds_AreCanonicalAndPassTheProgrammesMemberIdRule(string code)
     {
-        var rule = ProgrammeRules.For(code);
+        var rule = api.MemberIdRule(code);
         foreach (var member in Members.For(code).Members)
         {
             var check = rule.Check(member.MemberId);
