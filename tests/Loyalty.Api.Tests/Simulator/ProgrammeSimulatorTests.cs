@@ -1,22 +1,31 @@
+using Amazon.S3;
+using Amazon.S3.Model;
 using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Tests.Fulfilment;
+using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Simulation;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 
 namespace Loyalty.Api.Tests.Simulator;
 
-/// <summary>The bucket side over an in-memory S3: what gets answered, where handbacks go, and what is remembered.</summary>
-public sealed class ProgrammeSimulatorTests
+/// <summary>
+/// The bucket side against the local AWS, each test in a bucket of its own: what gets answered, where handbacks go,
+/// and what is remembered, through S3's own listing, paging, reads and writes.
+/// </summary>
+[Collection(FulfilmentSuite.Name)]
+public sealed class ProgrammeSimulatorTests(FulfilmentFixture fixture)
 {
-    private const string BucketName = "partner-files";
     private static readonly DateOnly Today = DateOnly.FromDateTime(ProcessedAt.UtcDateTime);
+
+    private IAmazonS3 S3 => fixture.S3;
 
     [Fact]
     public async Task NewAccrualFiles_AreEachAnsweredOnce_InTheProgrammesInbound()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
+        var bucket = await NewBucketAsync();
         var corv = await PutAccrualAsync(bucket, "CORV", 7, Line(1, "0047182902", "Jörg", "Müller"), Line(2, "1200000055", null, "Dubois"));
         var quil = await PutAccrualAsync(bucket, "QUIL", 12, Line(1, "314159266", "Hana", "Tanaka"));
-        var simulator = new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt));
+        var simulator = new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt));
 
         var answered = await simulator.AnswerNewFilesAsync(CancellationToken.None);
 
@@ -24,7 +33,7 @@ public sealed class ProgrammeSimulatorTests
         Assert.Equal(
             [$"inbound/CORV/{PartnerFileSpecs.Get("CORV").HandbackFileName(7, Today)}", $"inbound/QUIL/{PartnerFileSpecs.Get("QUIL").HandbackFileName(12, Today)}"],
             answered.Select(file => file.HandbackKey));
-        Assert.Equal(answered.Select(file => file.HandbackKey), bucket.Keys("inbound/"));
+        Assert.Equal(answered.Select(file => file.HandbackKey), await S3.KeysAsync(bucket, "inbound/"));
         var corvAnswer = answered[0];
         Assert.Equal(("CORV", 2, false), (corvAnswer.ProgrammeCode, corvAnswer.Rows, corvAnswer.Failed));
         Assert.Equal(
@@ -36,45 +45,61 @@ public sealed class ProgrammeSimulatorTests
     }
 
     [Fact]
+    public async Task AnAccrualFileOnALaterPageOfTheListing_IsAnswered()
+    {
+        // S3 lists at most 1,000 keys a page; these sort before the accrual file and push it to the second page.
+        var bucket = await NewBucketAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1_000), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, cancellationToken) => await PutAsync(bucket, $"outbound/AAAA/note-{i:D4}.txt", [1], cancellationToken));
+        var key = await PutAccrualAsync(bucket, "LUMO", 4, Line(1, "001234567889", null, null));
+        var listing = await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "outbound/" });
+        Assert.True(listing.IsTruncated == true && !listing.S3Objects.Any(o => o.Key == key), "the accrual file is on the first page");
+
+        var answered = await new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
+
+        Assert.Equal(key, Assert.Single(answered).AccrualKey);
+    }
+
+    [Fact]
     public async Task AnsweredFiles_AreRememberedInTheBucket_SoARestartDoesNotAnswerThemAgain()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
+        var bucket = await NewBucketAsync();
         var key = await PutAccrualAsync(bucket, "HALC", 3, Line(1, "572004136", "Jürgen", "Weiß"));
-        await new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
-        var puts = bucket.PutCount;
+        await new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
+        var before = await VersionsAsync(bucket);
 
-        var restarted = new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt.AddDays(1)));
+        var restarted = new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt.AddDays(1)));
         var again = await restarted.AnswerNewFilesAsync(CancellationToken.None);
 
         Assert.Empty(again);
-        Assert.Equal(puts, bucket.PutCount);
-        Assert.Single(bucket.Keys("inbound/"));
-        Assert.StartsWith("answered by inbound/HALC/", bucket.Text($"simulator/answered/HALC/{key.Split('/')[^1]}"), StringComparison.Ordinal);
+        Assert.Equal(before, await VersionsAsync(bucket));
+        Assert.Single(await S3.KeysAsync(bucket, "inbound/"));
+        Assert.StartsWith("answered by inbound/HALC/", await TextAsync(bucket, $"simulator/answered/HALC/{key.Split('/')[^1]}"), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AccrualFileWithAHandbackAlready_IsMarkedNotAnswered()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
+        var bucket = await NewBucketAsync();
         var key = await PutAccrualAsync(bucket, "VERD", 5, Line(1, "7KQ4M2ZD", null, "García"));
         var existing = $"inbound/VERD/{PartnerFileSpecs.Get("VERD").HandbackFileName(5, new DateOnly(2025, 3, 14))}";
-        bucket.Put(existing, [1, 2, 3]);
+        await PutAsync(bucket, existing, [1, 2, 3]);
 
-        var answered = await new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
+        var answered = await new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
 
         Assert.Empty(answered);
-        Assert.Equal([existing], bucket.Keys("inbound/"));
-        Assert.Equal($"answered before by {existing}", bucket.Text($"simulator/answered/VERD/{key.Split('/')[^1]}"));
+        Assert.Equal([existing], await S3.KeysAsync(bucket, "inbound/"));
+        Assert.Equal($"answered before by {existing}", await TextAsync(bucket, $"simulator/answered/VERD/{key.Split('/')[^1]}"));
     }
 
     [Fact]
     public async Task UnreadableAccrualFile_IsReportedFailedOnce_AndNotAnswered()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
+        var bucket = await NewBucketAsync();
         var spec = PartnerFileSpecs.Get("TAMR");
         var key = $"outbound/TAMR/{spec.AccrualFileName(9, new DateOnly(2025, 3, 14))}";
-        bucket.Put(key, "not json\n"u8.ToArray());
-        var simulator = new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt));
+        await PutAsync(bucket, key, "not json\n"u8.ToArray());
+        var simulator = new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt));
 
         var first = await simulator.AnswerNewFilesAsync(CancellationToken.None);
         var second = await simulator.AnswerNewFilesAsync(CancellationToken.None);
@@ -85,26 +110,26 @@ public sealed class ProgrammeSimulatorTests
         Assert.Contains("not a JSON value", failed.Error, StringComparison.Ordinal);
         Assert.StartsWith($"{key}: NOT ANSWERED", failed.ToString(), StringComparison.Ordinal);
         Assert.Empty(second);
-        Assert.Empty(bucket.Keys("inbound/"));
+        Assert.Empty(await S3.KeysAsync(bucket, "inbound/"));
     }
 
     [Fact]
     public async Task KeysThatAreNotAccrualFilesOfSeededProgrammes_AreLeftAlone()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
-        bucket.Put("outbound/CORV/readme.txt", [1]);
-        bucket.Put("outbound/ZZZZ/ZZZZ_ACC_20250314_00001.csv", [1]);
-        bucket.Put("outbound/CORV_ACC_20250314_00001.csv", [1]);
-        bucket.Put("outbound/CORV/nested/CORV_ACC_20250314_00001.csv", [1]);
-        bucket.Put("outbound/QUIL/CORV_ACC_20250314_00001.csv", [1]);
+        var bucket = await NewBucketAsync();
+        await PutAsync(bucket, "outbound/CORV/readme.txt", [1]);
+        await PutAsync(bucket, "outbound/ZZZZ/ZZZZ_ACC_20250314_00001.csv", [1]);
+        await PutAsync(bucket, "outbound/CORV_ACC_20250314_00001.csv", [1]);
+        await PutAsync(bucket, "outbound/CORV/nested/CORV_ACC_20250314_00001.csv", [1]);
+        await PutAsync(bucket, "outbound/QUIL/CORV_ACC_20250314_00001.csv", [1]);
         var onlyCorv = new SimulatorSettings { Members = new SeededMembers([Members.For("CORV")]) };
         var lumoKey = await PutAccrualAsync(bucket, "LUMO", 1, Line(1, "001234567889", null, null));
-        var simulator = new ProgrammeSimulator(client, BucketName, onlyCorv, new FixedTime(ProcessedAt));
+        var simulator = new ProgrammeSimulator(S3, bucket, onlyCorv, new FixedTime(ProcessedAt));
 
         var answered = await simulator.AnswerNewFilesAsync(CancellationToken.None);
 
         Assert.Empty(answered);
-        Assert.Empty(bucket.Keys("simulator/"));
+        Assert.Empty(await S3.KeysAsync(bucket, "simulator/"));
         await Assert.ThrowsAsync<ArgumentException>(() => simulator.AnswerAsync(lumoKey, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => simulator.AnswerAsync("outbound/CORV/readme.txt", CancellationToken.None));
     }
@@ -112,9 +137,9 @@ public sealed class ProgrammeSimulatorTests
     [Fact]
     public async Task AnswerAsync_AnswersTheNamedFile_EvenWhenAnsweredBefore()
     {
-        var (client, bucket) = InMemoryS3.Create(BucketName);
+        var bucket = await NewBucketAsync();
         var key = await PutAccrualAsync(bucket, "TAMR", 311, Line(1, "TK004512", "Anjali", "Rao"), Line(2, "MN998201", "Omar", "Hadad"));
-        var simulator = new ProgrammeSimulator(client, BucketName, Settings(), new FixedTime(ProcessedAt));
+        var simulator = new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt));
 
         var first = await simulator.AnswerAsync(key, CancellationToken.None);
         var second = await simulator.AnswerAsync(key, CancellationToken.None);
@@ -128,19 +153,50 @@ public sealed class ProgrammeSimulatorTests
     }
 
     [Fact]
-    public void Constructor_WithoutABucket_Throws()
-    {
-        var (client, _) = InMemoryS3.Create(BucketName);
+    public void Constructor_WithoutABucket_Throws() =>
+        Assert.Throws<ArgumentException>(() => new ProgrammeSimulator(S3, " ", Settings(), TimeProvider.System));
 
-        Assert.Throws<ArgumentException>(() => new ProgrammeSimulator(client, " ", Settings(), TimeProvider.System));
+    /// <summary>
+    /// A bucket of the test's own, so the stage bucket the fulfilment tests use stays out of its listings. Versioned,
+    /// so that every write leaves a trace, even one that rewrites an object with the same bytes.
+    /// </summary>
+    private async Task<string> NewBucketAsync()
+    {
+        var name = $"simulator-test-{Guid.NewGuid():N}";
+        // Named in full: for eu-west-1 the SDK would send the legacy "EU", which real S3 accepts and moto does not.
+        await S3.PutBucketAsync(new PutBucketRequest
+        {
+            BucketName = name,
+            UseClientRegion = false,
+            PutBucketConfiguration = new PutBucketConfiguration { LocationConstraint = new BucketLocationConstraint(fixture.Aws.Settings["AWS_REGION"]) },
+        });
+        await S3.PutBucketVersioningAsync(new PutBucketVersioningRequest
+        {
+            BucketName = name,
+            VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled },
+        });
+        return name;
     }
 
-    private static async Task<string> PutAccrualAsync(InMemoryS3 bucket, string code, int sequence, params AccrualLine[] lines)
+    private async Task PutAsync(string bucket, string key, byte[] content, CancellationToken cancellationToken = default) =>
+        await S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(content) }, cancellationToken);
+
+    private async Task<string> TextAsync(string bucket, string key) =>
+        System.Text.Encoding.UTF8.GetString(await S3.ReadObjectAsync(bucket, key));
+
+    /// <summary>Every version of every object: equal before and after means nothing was written in between.</summary>
+    private async Task<List<(string Key, string VersionId)>> VersionsAsync(string bucket)
+    {
+        var listing = await S3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket });
+        return [.. listing.Versions.Select(v => (v.Key, v.VersionId))];
+    }
+
+    private async Task<string> PutAccrualAsync(string bucket, string code, int sequence, params AccrualLine[] lines)
     {
         var spec = PartnerFileSpecs.Get(code);
         var batch = Batch(code, sequence);
         var key = $"outbound/{code}/{spec.AccrualFileName(sequence, batch.FileDate)}";
-        bucket.Put(key, await WriteAccrualsAsync(spec, batch, lines));
+        await PutAsync(bucket, key, await WriteAccrualsAsync(spec, batch, lines));
         return key;
     }
 }
