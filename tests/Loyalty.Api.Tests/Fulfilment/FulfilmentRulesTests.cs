@@ -381,6 +381,70 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         Assert.Equal(("expired", 3), await StatusAsync(id));
     }
 
+    /// <summary>
+    /// DOMAIN.md §9.7: handbacks out of order (the later file answered first). QUIL's rows refer to the row sequence
+    /// and both transactions are row 1 of their own file with the same member, so only the file the row came from
+    /// tells them apart.
+    /// </summary>
+    [Fact]
+    public async Task OutOfOrderHandbacks_EachAppliesToTheFileItAnswers()
+    {
+        await Exporter.ExportNowAsync("QUIL", CancellationToken.None); // whatever earlier tests left pending
+        var earlier = await AccrueAndExportAloneAsync("QUIL");
+        var later = await AccrueAndExportAloneAsync("QUIL");
+        Assert.Equal(earlier.File.Batch.FileSequence + 1, later.File.Batch.FileSequence);
+        Assert.Equal(earlier.File.Lines.Single().RowSequence, later.File.Lines.Single().RowSequence);
+
+        var laterKey = await fixture.PutHandbackAsync(later.File, _ => CanonicalOutcome.AccountClosed, DateTimeOffset.UtcNow);
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(laterKey, CancellationToken.None)).Outcome);
+        Assert.Equal(("rejected", 3), await StatusAsync(later.Id));
+        Assert.Equal(("submitted", 2), await StatusAsync(earlier.Id));
+
+        var earlierKey = await fixture.PutHandbackAsync(earlier.File, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
+        var applied = await Ingester.IngestAsync(earlierKey, CancellationToken.None);
+        Assert.Equal((IngestOutcome.Applied, 0), (applied.Outcome, applied.Anomalies));
+        Assert.Equal(("fulfilled", 3), await StatusAsync(earlier.Id));
+        Assert.Equal(("rejected", 3), await StatusAsync(later.Id));
+    }
+
+    /// <summary>
+    /// DOMAIN.md §9.7 and §6: a transaction sent back to pending by PROGRAMME_ERROR goes out again in a new file; its
+    /// row in the old file's handback, arriving again the same or changed, never touches it; the new file's row does.
+    /// </summary>
+    [Fact]
+    public async Task RetriedTransaction_ItsOldRowArrivingAgain_ChangesNothing()
+    {
+        await Exporter.ExportNowAsync("QUIL", CancellationToken.None);
+        var old = await AccrueAndExportAloneAsync("QUIL");
+        var oldKey = await fixture.PutHandbackAsync(old.File, _ => CanonicalOutcome.ProgrammeError, DateTimeOffset.UtcNow);
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(oldKey, CancellationToken.None)).Outcome);
+        Assert.Equal(("pending", 3), await StatusAsync(old.Id));
+        var retry = (await Exporter.ExportNowAsync("QUIL", CancellationToken.None)).Single();
+        var retried = await fixture.ReadAccrualFileAsync("QUIL", retry.FileName!);
+        Assert.Equal(old.File.Lines.Single() with { RowSequence = 0 }, retried.Lines.Single() with { RowSequence = 0 });
+        Assert.Equal(("submitted", 4), await StatusAsync(old.Id));
+
+        // The old handback again, a day later under that day's name: already applied, ignored.
+        var spec = PartnerFileSpecs.Get("QUIL");
+        var resent = await fixture.PutInboundAsync("QUIL",
+            spec.HandbackFileName(old.File.Batch.FileSequence, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1)),
+            await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, oldKey));
+        var again = await Ingester.IngestAsync(resent, CancellationToken.None);
+        Assert.Equal(("submitted", 4), await StatusAsync(old.Id));
+        Assert.Equal(IngestOutcome.Duplicate, again.Outcome);
+        // The old file answered again with success for the old row: refused whole.
+        var changed = await fixture.PutHandbackAsync(old.File, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow.AddDays(2));
+        var refused = await Ingester.IngestAsync(changed, CancellationToken.None);
+        Assert.Equal(("submitted", 4), await StatusAsync(old.Id));
+        Assert.Equal(IngestOutcome.Refused, refused.Outcome);
+
+        var newKey = await fixture.PutHandbackAsync(retried, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
+        Assert.Equal(IngestOutcome.Applied, (await Ingester.IngestAsync(newKey, CancellationToken.None)).Outcome);
+        Assert.Equal(("fulfilled", 5), await StatusAsync(old.Id));
+        await using var connection = await fixture.OpenDatabaseAsync();
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT attempts FROM transactions WHERE id = @Id", new { old.Id }));
+    }
+
     [Fact]
     public async Task QueueOutage_DelaysNotifications_AndNeverLosesThem()
     {
@@ -414,6 +478,17 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         }
 
         Assert.Equal(IngestOutcome.Applied, results.Single(r => r.Key == key).Outcome);
+    }
+
+    /// <summary>One accrual, exported alone in a file of its own (the caller has exported what was pending).</summary>
+    private async Task<(string Id, AccrualFile File)> AccrueAndExportAloneAsync(string programme)
+    {
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of(programme));
+        var export = (await Exporter.ExportNowAsync(programme, CancellationToken.None)).Single();
+        var file = await fixture.ReadAccrualFileAsync(programme, export.FileName!);
+        Assert.Equal(id, Assert.Single(await fixture.LinesOfAsync(file, [id])).Key);
+        Assert.Single(file.Lines);
+        return (id, file);
     }
 
     private async Task<string> AnswerOnlyAsync(string programme, string fileName, CanonicalOutcome outcome, DateTimeOffset? processedAt = null)
