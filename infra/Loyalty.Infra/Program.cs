@@ -1,15 +1,21 @@
 using Amazon.CDK;
 using Loyalty.Infra;
 
-// Composition root: `npx cdk synth|diff|deploy -c stage=dev|prod` runs this from the repository root.
+// Composition root: `npx cdk synth|diff|deploy -c stage=dev|prod` runs this from the repository root. It holds the
+// stage's stack (Loyalty-<stage>) and the CI access stack of the stage's account (Loyalty-ci).
 var app = new App();
 var stage = app.Node.TryGetContext("stage") as string ?? "dev";
 // -c stageRoot=<dir> reads <dir>/stages/<stage>.json instead: the deploy rehearsal's update changes a scratch copy.
 var stageRoot = app.Node.TryGetContext("stageRoot") as string ?? Directory.GetCurrentDirectory();
 StageConfig config;
+List<StageConfig> accountStages;
+GitHubSettings github;
 try
 {
     config = StageLoader.Load(stageRoot, stage);
+    // The ci stack of the stage's account serves every stage that lives in that account.
+    accountStages = [.. StageLoader.Names.Select(name => name == stage ? config : StageLoader.Load(stageRoot, name)).Where(s => s.Account == config.Account)];
+    github = GitHubSettingsLoader.Load(stageRoot);
 }
 catch (StageConfigException e)
 {
@@ -28,5 +34,6 @@ if (!File.Exists(bundle))
 // The zones come from the stage file, not a lookup: synth stays offline and deterministic.
 app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
 _ = new LoyaltyStack(app, config, bundle);
+_ = new CiStack(app, github, accountStages);
 app.Synth();
 return 0;

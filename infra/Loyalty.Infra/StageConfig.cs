@@ -94,12 +94,15 @@ public static class StageLoader
         RespectRequiredConstructorParameters = true,
     };
 
+    /// <summary>The stages there are, each with its file <c>stages/{name}.json</c>.</summary>
+    public static readonly IReadOnlyList<string> Names = ["dev", "prod"];
+
     /// <summary>Reads <c>stages/{stage}.json</c> under <paramref name="root"/> and validates it.</summary>
     public static StageConfig Load(string root, string stage)
     {
-        if (stage is not ("dev" or "prod"))
+        if (!Names.Contains(stage))
         {
-            throw new StageConfigException($"Unknown stage '{stage}': use -c stage=dev or -c stage=prod.");
+            throw new StageConfigException($"Unknown stage '{stage}': use {string.Join(" or ", Names.Select(n => $"-c stage={n}"))}.");
         }
 
         var file = Path.Combine("stages", $"{stage}.json");
@@ -114,23 +117,22 @@ public static class StageLoader
 
     public static StageConfig Parse(string json, string file, string stage)
     {
-        StageConfig? config;
+        var config = Deserialize<StageConfig>(json, file);
+        var errors = Validate(config, stage).ToList();
+        return errors.Count == 0 ? config : throw new StageConfigException($"{file}: {string.Join("; ", errors)}");
+    }
+
+    /// <summary>A settings file's JSON, strictly: exact names, no unknown or missing fields; errors name the file and field.</summary>
+    public static T Deserialize<T>(string json, string file)
+    {
         try
         {
-            config = JsonSerializer.Deserialize<StageConfig>(json, Json);
+            return JsonSerializer.Deserialize<T>(json, Json) ?? throw new StageConfigException($"{file}: empty.");
         }
         catch (JsonException e)
         {
             throw new StageConfigException($"{file}: {(e.Path is { } at ? $"field {at.TrimStart('$', '.')}: " : "")}{e.Message}");
         }
-
-        if (config is null)
-        {
-            throw new StageConfigException($"{file}: empty.");
-        }
-
-        var errors = Validate(config, stage).ToList();
-        return errors.Count == 0 ? config : throw new StageConfigException($"{file}: {string.Join("; ", errors)}");
     }
 
     private static IEnumerable<string> Validate(StageConfig c, string stage)

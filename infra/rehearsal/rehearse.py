@@ -208,7 +208,8 @@ def summary(stage: str, findings: list[audit.Finding]) -> str:
 
 
 def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
-    """A copy of stages/<stage>.json with the fleet's max size one higher (JSON with comments, as the app reads it)."""
+    """A copy of stages/ whose <stage>.json has the fleet's max size one higher (JSON with comments, as the app reads it).
+    The app reads the other files too: the stages that share the account, and the CI settings."""
     text = (ROOT / "stages" / f"{stage}.json").read_text()
     section, name = UPDATE_FIELD
     opening = re.search(rf'"{section}"\s*:\s*\{{', text)
@@ -217,7 +218,7 @@ def scratch_stage(stage: str, into: Path) -> tuple[int, int]:
     if not match:
         raise RehearsalFailed(f"stages/{stage}.json: no {section}.{name} to change for the update")
     old = int(match.group(1))
-    (into / "stages").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "stages", into / "stages", dirs_exist_ok=True)
     (into / "stages" / f"{stage}.json").write_text(text[:match.start(1)] + str(old + 1) + text[match.end(1):])
     return old, old + 1
 

@@ -18,6 +18,50 @@ public sealed class Stages
     public SynthesisedStage Prod => prod.Value;
 
     public SynthesisedStage this[string stage] => stage == "prod" ? Prod : Dev;
+
+    /// <summary>The ci stack of a stage's account, as Program.cs adds it beside the stage.</summary>
+    public SynthesisedCi Ci(string stage) => stage == "prod" ? prodCi.Value : devCi.Value;
+
+    private readonly Lazy<SynthesisedCi> devCi = new(() => SynthesisedCi.Of("dev"));
+    private readonly Lazy<SynthesisedCi> prodCi = new(() => SynthesisedCi.Of("prod"));
+}
+
+/// <summary>The Loyalty-ci stack of one stage's account, synthesised from the real settings files.</summary>
+public sealed class SynthesisedCi
+{
+    private SynthesisedCi(GitHubSettings github, IReadOnlyList<StageConfig> stages, CiStack stack, string templatePath)
+    {
+        GitHub = github;
+        Stages = stages;
+        Stack = stack;
+        Template = Template.FromStack(stack);
+        TemplatePath = templatePath;
+        Json = JsonDocument.Parse(File.ReadAllText(templatePath)).RootElement.Clone();
+    }
+
+    public GitHubSettings GitHub { get; }
+
+    /// <summary>The stages of the account: what the stack serves.</summary>
+    public IReadOnlyList<StageConfig> Stages { get; }
+
+    public CiStack Stack { get; }
+
+    public Template Template { get; }
+
+    public string TemplatePath { get; }
+
+    public JsonElement Json { get; }
+
+    public static SynthesisedCi Of(string stage)
+    {
+        var account = StageLoader.Load(RepositoryRoot.Path, stage).Account;
+        var stages = StageLoader.Names.Select(n => StageLoader.Load(RepositoryRoot.Path, n)).Where(s => s.Account == account).ToList();
+        var github = GitHubSettingsLoader.Load(RepositoryRoot.Path);
+        var app = SynthesisedStage.NewApp(Path.Combine(Path.GetTempPath(), $"loyalty-cdk-ci-{stage}-{Guid.NewGuid():N}"));
+        var stack = new CiStack(app, github, stages);
+        var assembly = app.Synth();
+        return new SynthesisedCi(github, stages, stack, assembly.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
+    }
 }
 
 public sealed class SynthesisedStage
@@ -77,6 +121,14 @@ public sealed class SynthesisedStage
     /// </summary>
     public static LoyaltyStack Synthesise(StageConfig config, string? outdir = null, string? bundle = null)
     {
+        var app = NewApp(outdir);
+        app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
+        return new LoyaltyStack(app, config, bundle ?? ApiBundle.Path);
+    }
+
+    /// <summary>An app set up as the CDK CLI sets one up for Program.cs: cdk.json's context and path metadata.</summary>
+    public static App NewApp(string? outdir)
+    {
         // Path metadata and the CDKMetadata resource are what cfn-lint recognises a CDK template by.
         var context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true, ["aws:cdk:version-reporting"] = true };
         using (var cdkJson = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(RepositoryRoot.Path, "cdk.json"))))
@@ -93,9 +145,7 @@ public sealed class SynthesisedStage
             }
         }
 
-        var app = new App(new AppProps { Outdir = outdir, Context = context });
-        app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
-        return new LoyaltyStack(app, config, bundle ?? ApiBundle.Path);
+        return new App(new AppProps { Outdir = outdir, Context = context });
     }
 }
 

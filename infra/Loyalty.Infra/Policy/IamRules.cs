@@ -57,6 +57,12 @@ public static class IamRules
         "set EnableKeyRotation = true and grant to roles through IAM policies (key.Grant*), leaving the key policy to the account root and services",
         (r, _) => r.Type != "AWS::KMS::Key" ? [] : KeyFaults(r));
 
+    public static readonly PolicyRule PinnedFederatedTrust = new(
+        "LOY-IAM-6", Severity.Error, "IAM", "Only the named workflow may assume a CI role",
+        "trust a web identity only with StringEquals on both <issuer>:aud and <issuer>:sub, the subject naming one repository "
+        + "and one environment or event (repo:<owner>/<repo>:environment:<stage>), no wildcards",
+        (r, _) => r.Type != "AWS::IAM::Role" ? [] : FederatedTrustFaults(r));
+
     /// <summary>The name after <c>:iam::aws:policy/</c> of an AWS managed policy ARN, literal or as CDK joins it.</summary>
     private static string? ManagedPolicyName(JsonNode? arn)
     {
@@ -65,6 +71,41 @@ public static class IamRules
             ?? (arn.Get("Fn::Join") is JsonArray join && join.Count == 2 && join[1] is JsonArray parts && parts.Count > 0 ? parts[^1].Text() : null);
         var at = text?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
         return at < 0 ? null : text![(at + marker.Length)..];
+    }
+
+    /// <summary>
+    /// Each trust statement that lets a web identity in must pin the token's audience and subject exactly: StringLike, a
+    /// wildcard or a missing subject lets every repository on GitHub (or every branch and fork) assume the role.
+    /// </summary>
+    private static IEnumerable<string> FederatedTrustFaults(PolicyResource r)
+    {
+        var trusts = Iam.Statements(r.Properties.Get("AssumeRolePolicyDocument"))
+            .Where(s => s.Get("Effect").Text() == "Allow"
+                && (s.At("Principal", "Federated") is not null || Iam.Many(s.Get("Action")).Any(a => a.Text() == "sts:AssumeRoleWithWebIdentity")));
+        foreach (var statement in trusts)
+        {
+            var name = statement.Get("Sid").Text() ?? "(no Sid)";
+            var condition = statement.Get("Condition") as JsonObject ?? [];
+            foreach (var (op, _) in condition.Where(c => c.Key != "StringEquals"))
+            {
+                yield return $"trust statement {name} matches the token with {op}, not StringEquals";
+            }
+
+            var exact = condition.Get("StringEquals") as JsonObject ?? [];
+            foreach (var claim in new[] { "aud", "sub" })
+            {
+                var values = exact.Where(c => c.Key.EndsWith($":{claim}", StringComparison.Ordinal)).SelectMany(c => Iam.Many(c.Value)).ToList();
+                if (values.Count == 0)
+                {
+                    yield return $"trust statement {name} does not pin the token's {claim}";
+                }
+
+                foreach (var value in values.Where(v => v.Text() is not { } text || text.Length == 0 || text.Contains('*') || text.Contains('?')))
+                {
+                    yield return $"trust statement {name} accepts the {claim} {value?.ToJsonString()}, a wildcard or no literal";
+                }
+            }
+        }
     }
 
     private static IEnumerable<string> HiddenAdminFaults(PolicyResource r)

@@ -41,6 +41,7 @@ public static class PolicyRules
         IamRules.ReviewedManagedPolicies,
         IamRules.NoPublicPrincipal,
         IamRules.KeyHygiene,
+        IamRules.PinnedFederatedTrust,
         ObservabilityRules.EncryptedRetainedLogs,
         ObservabilityRules.AlarmsAct,
         ObservabilityRules.OutagesPage,

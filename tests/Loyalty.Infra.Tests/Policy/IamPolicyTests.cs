@@ -164,4 +164,66 @@ public sealed class IamPolicyTests
         var finding = Assert.Single(gate.Errors(IamRules.KeyHygiene.Id));
         Assert.Contains("arn:aws:iam::222222222222:role/reader", finding, StringComparison.Ordinal);
     }
+
+    private const string GitHub = "token.actions.githubusercontent.com";
+
+    [Fact]
+    public void Iam6_TrustPinnedToOneEnvironmentOfOneRepository_HasNoFinding()
+    {
+        var gate = new Gate();
+        _ = CiRole(gate, "StringEquals", new() { [$"{GitHub}:aud"] = "sts.amazonaws.com", [$"{GitHub}:sub"] = "repo:loyalty-platform/loyalty:environment:prod" });
+
+        Assert.Empty(gate.Findings(IamRules.PinnedFederatedTrust.Id));
+    }
+
+    [Theory]
+    [InlineData("repo:loyalty-platform/*", "a wildcard")] // every repository of the owner
+    [InlineData("repo:loyalty-platform/loyalty:*", "a wildcard")] // every branch, fork pull request and environment
+    [InlineData("*", "a wildcard")]
+    public void Iam6_WidenedSubject_FailsWithPathAndFix(string subject, string fault)
+    {
+        var gate = new Gate();
+        _ = CiRole(gate, "StringEquals", new() { [$"{GitHub}:aud"] = "sts.amazonaws.com", [$"{GitHub}:sub"] = subject });
+
+        var findings = gate.Errors(IamRules.PinnedFederatedTrust.Id);
+
+        Gate.AssertFinding(findings, IamRules.PinnedFederatedTrust, "Gate-dev/Deploy/Resource");
+        Assert.Contains(findings, f => f.Contains($"sub \"{subject}\", {fault}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Iam6_SubjectMatchedWithStringLike_Fails()
+    {
+        var gate = new Gate();
+        _ = CiRole(gate, "StringLike", new() { [$"{GitHub}:aud"] = "sts.amazonaws.com", [$"{GitHub}:sub"] = "repo:loyalty-platform/loyalty:environment:prod" });
+
+        var findings = gate.Errors(IamRules.PinnedFederatedTrust.Id);
+
+        Assert.Contains(findings, f => f.Contains("with StringLike, not StringEquals", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("does not pin the token's sub", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("aud")]
+    [InlineData("sub")]
+    public void Iam6_UnpinnedClaim_Fails(string missing)
+    {
+        var gate = new Gate();
+        var claims = new Dictionary<string, object> { [$"{GitHub}:aud"] = "sts.amazonaws.com", [$"{GitHub}:sub"] = "repo:loyalty-platform/loyalty:pull_request" };
+        claims.Remove($"{GitHub}:{missing}");
+        _ = CiRole(gate, "StringEquals", claims);
+
+        var finding = Assert.Single(gate.Errors(IamRules.PinnedFederatedTrust.Id));
+        Assert.Contains($"does not pin the token's {missing}", finding, StringComparison.Ordinal);
+    }
+
+    /// <summary>A role GitHub's OIDC tokens may assume under one condition operator, as the ci stack builds it.</summary>
+    private static Role CiRole(Gate gate, string conditionOperator, Dictionary<string, object> claims)
+    {
+        var provider = new CfnOIDCProvider(gate.Stack, "GitHubOidc", new CfnOIDCProviderProps { Url = $"https://{GitHub}", ClientIdList = ["sts.amazonaws.com"] });
+        return new Role(gate.Stack, "Deploy", new RoleProps
+        {
+            AssumedBy = new FederatedPrincipal(provider.AttrArn, new Dictionary<string, object> { [conditionOperator] = claims }, "sts:AssumeRoleWithWebIdentity"),
+        });
+    }
 }
