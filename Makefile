@@ -8,7 +8,7 @@ LOCAL     := $(ROOT)/.local
 API_DLL   := $(ROOT)/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
 API_PORT  ?= 5080
 INSTANCES ?= 3
-VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+VERSION   ?= $(shell scripts/publish.sh --version)
 BANK      ?= HARB
 SCOPES    ?=
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
@@ -30,9 +30,10 @@ LOCAL_ENV = env DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Developmen
 	$$(scripts/local-aws.sh env 2>/dev/null)
 
 STAGE     ?= dev
+BASE      ?= HEAD
 REHEARSAL = PYTHONPATH=$(ROOT)/infra python3 -m rehearsal
 
-.PHONY: help deps build up down cluster cluster-down publish rehearse test token migrate fulfil bench
+.PHONY: help deps build up down cluster cluster-down publish diff rehearse test token migrate fulfil bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -83,12 +84,16 @@ migrate: build ## Apply database migrations to the local MariaDB
 	@scripts/mariadb.sh start >/dev/null
 	@$(LOCAL_ENV) dotnet $(API_DLL) migrate
 
+diff: deps ## What the working tree changes in every stage's infrastructure against BASE (a git ref; default HEAD), offline, as markdown; exits 1 on a destructive change unless ALLOW_DESTRUCTIVE=1
+	@scripts/diff.sh $(BASE)
+
 rehearse: build publish ## Deploy STAGE (dev|prod) into a fresh local AWS through CloudFormation, audit it, update it
 	@$(REHEARSAL) --stage $(STAGE)
 
 test: deps ## Run every test suite (starts its own MariaDB)
 	@$(BUILD)
 	@cd infra && python3 -m unittest discover -s rehearsal/tests -t .
+	@node --test infra/diff/
 	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests"
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.
 	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo

@@ -5,10 +5,24 @@
 # The archive is reproducible (sorted names, fixed times and owners), so an unchanged app keeps its asset hash
 # and its image; a changed one gets a new image and a rolling replacement of the fleet.
 #   scripts/publish.sh VERSION
+#   scripts/publish.sh --inputs    what the bundle is made of, one path a line (make diff: "API bundle changed")
+#   scripts/publish.sh --version   the version make publish uses: the last commit that changed those inputs, with
+#                                  -dirty while they have uncommitted changes. A commit that leaves them alone keeps the
+#                                  version, so the bundle, its asset hash and the fleet stay as they are.
 # LOYALTY_ARTIFACTS: where the bundle goes (default artifacts/; the tests publish into a scratch folder).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-version=${1:?usage: $0 VERSION}
+inputs=(app Directory.Build.props Directory.Packages.props global.json NuGet.config scripts/publish.sh)
+case ${1:-} in
+  --inputs) printf '%s\n' "${inputs[@]}"; exit 0 ;;
+  --version)
+    cd "$root"
+    commit=$(git log -1 --format=%h -- "${inputs[@]}" 2>/dev/null || true)
+    dirty=$(git status --porcelain -- "${inputs[@]}" 2>/dev/null || true)
+    echo "${commit:-dev}${dirty:+-dirty}"
+    exit 0 ;;
+esac
+version=${1:?usage: $0 VERSION | --inputs | --version}
 [[ $version =~ ^[A-Za-z0-9._-]+$ ]] || { echo "publish: '$version' is not a version (letters, digits, . _ -)" >&2; exit 2; }
 out=${LOYALTY_ARTIFACTS:-$root/artifacts}
 work=$out/.work
