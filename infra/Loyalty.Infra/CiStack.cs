@@ -7,7 +7,8 @@ namespace Loyalty.Infra;
 
 /// <summary>
 /// The access CI needs, one stack per account (<c>Loyalty-ci</c>): GitHub's OIDC provider; per stage of the account a
-/// deploy role only a job in that stage's GitHub environment can assume; and a read-only diff role for pull requests.
+/// deploy role only a job in that stage's GitHub environment can assume; and a read-only role for pull-request previews
+/// and the scheduled drift check on main.
 /// Neither may do anything but assume the account's CDK bootstrap roles, which hold the real permissions; no keys
 /// are stored anywhere.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed class CiStack : Stack
     /// <summary>The audience aws-actions/configure-aws-credentials asks GitHub for.</summary>
     public const string Audience = "sts.amazonaws.com";
 
-    /// <summary>The bootstrap roles a deploy assumes (cdk deploy publishes assets, then deploys); cdk diff uses the lookup role only.</summary>
+    /// <summary>The bootstrap roles a deploy assumes (cdk deploy publishes assets, then deploys); cdk diff and drift detection use the lookup role only.</summary>
     public static readonly IReadOnlyList<string> DeployBootstrapRoles = ["deploy", "file-publishing", "image-publishing", "lookup"];
 
     /// <param name="stages">The stages that live in this stack's account.</param>
@@ -45,13 +46,13 @@ public sealed class CiStack : Stack
         {
             DeployRoles[stage.Name] = TrustedRole($"Deploy-{stage.Name}", $"loyalty-github-deploy-{stage.Name}",
                 $"GitHub Actions deploys the {stage.Name} stage (environment {stage.Name}) through the CDK bootstrap roles",
-                provider, github.EnvironmentSubject(stage.Name),
+                provider, [github.EnvironmentSubject(stage.Name)],
                 DeployBootstrapRoles.Select(role => BootstrapRoleArn(github, role, stage.Region)));
         }
 
-        DiffRole = TrustedRole("Diff", "loyalty-github-diff",
-            "GitHub Actions previews pull requests: cdk diff through the read-only CDK lookup role",
-            provider, github.PullRequestSubject,
+        ReadOnlyRole = TrustedRole("ReadOnly", "loyalty-github-readonly",
+            "GitHub Actions reads the deployed stacks (pull-request diffs, drift checks on main) through the read-only CDK lookup role",
+            provider, [github.PullRequestSubject, github.BranchSubject("main")],
             stages.Select(s => s.Region).Distinct(StringComparer.Ordinal).Select(region => BootstrapRoleArn(github, "lookup", region)));
 
         foreach (var (stage, role) in DeployRoles)
@@ -63,10 +64,10 @@ public sealed class CiStack : Stack
             });
         }
 
-        _ = new CfnOutput(this, "DiffRoleArn", new CfnOutputProps
+        _ = new CfnOutput(this, "ReadOnlyRoleArn", new CfnOutputProps
         {
-            Value = DiffRole.RoleArn,
-            Description = "AWS_DIFF_ROLE_ARN of the repository (pull-request previews)",
+            Value = ReadOnlyRole.RoleArn,
+            Description = "The repository's AWS_READONLY_ROLE_ARN_<STAGE> for each stage of this account (previews, drift)",
         });
 
         // Last, so the gate reads the finished stack (infra/POLICY.md). Strict (warnings fail) where prod lives.
@@ -77,7 +78,8 @@ public sealed class CiStack : Stack
     /// <summary>The deploy role of each stage in the account, by stage name.</summary>
     public Dictionary<string, Role> DeployRoles { get; } = new(StringComparer.Ordinal);
 
-    public Role DiffRole { get; }
+    /// <summary>Pull-request previews and the drift check: it may assume only the read-only lookup role.</summary>
+    public Role ReadOnlyRole { get; }
 
     private static StackProps Props(IReadOnlyList<StageConfig> stages)
     {
@@ -95,10 +97,10 @@ public sealed class CiStack : Stack
     }
 
     /// <summary>
-    /// A role only GitHub's tokens for exactly <paramref name="subject"/> can assume (audience and subject matched
+    /// A role only GitHub's tokens for exactly these <paramref name="subjects"/> can assume (audience and subject matched
     /// exactly: policy LOY-IAM-6), allowed nothing but to assume <paramref name="bootstrapRoles"/>.
     /// </summary>
-    private Role TrustedRole(string id, string name, string description, CfnOIDCProvider provider, string subject, IEnumerable<string> bootstrapRoles)
+    private Role TrustedRole(string id, string name, string description, CfnOIDCProvider provider, string[] subjects, IEnumerable<string> bootstrapRoles)
     {
         var role = new Role(this, id, new RoleProps
         {
@@ -110,7 +112,7 @@ public sealed class CiStack : Stack
                 ["StringEquals"] = new Dictionary<string, object>
                 {
                     [$"{Issuer}:aud"] = Audience,
-                    [$"{Issuer}:sub"] = subject,
+                    [$"{Issuer}:sub"] = subjects.Length == 1 ? subjects[0] : subjects,
                 },
             }, "sts:AssumeRoleWithWebIdentity"),
         });

@@ -16,6 +16,9 @@ public sealed record GitHubSettings(string Owner, string Repository, string Boot
 
     /// <summary>The OIDC <c>sub</c> of a job run for a pull request of this repository (forks get no token).</summary>
     public string PullRequestSubject => $"repo:{Owner}/{Repository}:pull_request";
+
+    /// <summary>The OIDC <c>sub</c> of a job that runs on a branch outside any environment (a schedule runs on the default branch).</summary>
+    public string BranchSubject(string branch) => $"repo:{Owner}/{Repository}:ref:refs/heads/{branch}";
 }
 
 public static partial class GitHubSettingsLoader

@@ -6,8 +6,8 @@ namespace Loyalty.Infra.Tests;
 
 /// <summary>
 /// Loyalty-ci of each account, from the real stages/*.json and stages/github.json: GitHub's OIDC provider, a deploy
-/// role per stage that only that GitHub environment can assume, a diff role for pull requests, and nothing either
-/// may do but assume the account's CDK bootstrap roles.
+/// role per stage that only that GitHub environment can assume, a read-only role for pull requests and main, and
+/// nothing either may do but assume the account's CDK bootstrap roles.
 /// </summary>
 [Collection(StagesSuite.Name)]
 public sealed class CiStackTests(Stages stages)
@@ -38,7 +38,7 @@ public sealed class CiStackTests(Stages stages)
         var config = stages[stage].Config;
         var role = Role(ci, $"loyalty-github-deploy-{stage}");
 
-        AssertTrust(role, $"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:environment:{stage}");
+        AssertTrust(role, [$"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:environment:{stage}"]);
         Assert.Equal(
             BootstrapRolesOfADeploy
                 .Select(r => $"arn:aws:iam::{config.Account}:role/cdk-{ci.GitHub.BootstrapQualifier}-{r}-role-{config.Account}-{config.Region}")
@@ -50,13 +50,13 @@ public sealed class CiStackTests(Stages stages)
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void DiffRole_IsAssumableOnlyForPullRequests_AndOnlyAssumesTheReadOnlyLookupRole(string stage)
+    public void ReadOnlyRole_IsAssumableOnlyForPullRequestsAndMain_AndOnlyAssumesTheReadOnlyLookupRole(string stage)
     {
         var ci = stages.Ci(stage);
         var config = stages[stage].Config;
-        var role = Role(ci, "loyalty-github-diff");
+        var role = Role(ci, "loyalty-github-readonly");
 
-        AssertTrust(role, $"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:pull_request");
+        AssertTrust(role, [$"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:pull_request", $"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:ref:refs/heads/main"]);
         Assert.Equal(
             [$"arn:aws:iam::{config.Account}:role/cdk-{ci.GitHub.BootstrapQualifier}-lookup-role-{config.Account}-{config.Region}"],
             AssumableRoles(ci, role));
@@ -65,12 +65,12 @@ public sealed class CiStackTests(Stages stages)
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void Stack_HasOneDeployRolePerStageOfTheAccount_AndTheDiffRole(string stage)
+    public void Stack_HasOneDeployRolePerStageOfTheAccount_AndTheReadOnlyRole(string stage)
     {
         var ci = stages.Ci(stage);
         var names = Resources(ci, "AWS::IAM::Role").Select(r => r.Properties.GetProperty("RoleName").GetString()).Order();
 
-        Assert.Equal(ci.Stages.Select(s => $"loyalty-github-deploy-{s.Name}").Append("loyalty-github-diff").Order(), names);
+        Assert.Equal(ci.Stages.Select(s => $"loyalty-github-deploy-{s.Name}").Append("loyalty-github-readonly").Order(), names);
         Assert.Equal(stages[stage].Config.Account, ci.Stack.Account);
         Assert.Contains(ci.Stages, s => s.Name == stage);
     }
@@ -107,11 +107,11 @@ public sealed class CiStackTests(Stages stages)
     {
         var outputs = stages.Ci(stage).Json.GetProperty("Outputs");
 
-        Assert.True(outputs.TryGetProperty("DiffRoleArn", out _));
+        Assert.True(outputs.TryGetProperty("ReadOnlyRoleArn", out _));
         Assert.True(outputs.TryGetProperty($"DeployRoleArn{char.ToUpperInvariant(stage[0])}{stage[1..]}", out _));
     }
 
-    private static void AssertTrust((string LogicalId, JsonElement Properties) role, string subject)
+    private static void AssertTrust((string LogicalId, JsonElement Properties) role, string[] subjects)
     {
         var statement = Assert.Single(role.Properties.GetProperty("AssumeRolePolicyDocument").GetProperty("Statement").EnumerateArray());
         Assert.Equal("Allow", statement.GetProperty("Effect").GetString());
@@ -119,10 +119,13 @@ public sealed class CiStackTests(Stages stages)
         Assert.True(statement.GetProperty("Principal").GetProperty("Federated").TryGetProperty("Fn::GetAtt", out _));
         var condition = Assert.Single(statement.GetProperty("Condition").EnumerateObject());
         Assert.Equal("StringEquals", condition.Name);
-        Assert.Equal(
-            new Dictionary<string, string?> { [$"{Issuer}:aud"] = "sts.amazonaws.com", [$"{Issuer}:sub"] = subject },
-            condition.Value.EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetString()));
+        Assert.Equal(["sts.amazonaws.com"], Strings(condition.Value.GetProperty($"{Issuer}:aud")));
+        Assert.Equal(subjects, Strings(condition.Value.GetProperty($"{Issuer}:sub")));
+        Assert.Equal(2, condition.Value.EnumerateObject().Count());
     }
+
+    private static string[] Strings(JsonElement oneOrMany) =>
+        oneOrMany.ValueKind == JsonValueKind.Array ? [.. oneOrMany.EnumerateArray().Select(v => v.GetString() ?? "")] : [oneOrMany.GetString() ?? ""];
 
     /// <summary>Every ARN the role's policies allow, checked to be sts:AssumeRole and nothing else.</summary>
     private static List<string> AssumableRoles(SynthesisedCi ci, (string LogicalId, JsonElement Properties) role)
