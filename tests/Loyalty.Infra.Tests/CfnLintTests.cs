@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Loyalty.Infra.Tests;
 
 /// <summary>cfn-lint over every synthesised template: no error, no warning (an ignore needs a reason beside it).</summary>
@@ -18,16 +16,9 @@ public sealed class CfnLintTests(Stages stages)
 
     private static async Task LintAsync(string path)
     {
-        var start = new ProcessStartInfo("cfn-lint", ["--format", "parseable", "--", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var lint = Process.Start(start) ?? throw new InvalidOperationException("cfn-lint did not start");
-        var output = await lint.StandardOutput.ReadToEndAsync();
-        var errors = await lint.StandardError.ReadToEndAsync();
-        await lint.WaitForExitAsync();
-        Assert.True(lint.ExitCode == 0, $"cfn-lint exit {lint.ExitCode}:\n{output}\n{errors}");
-        Assert.Equal("", output.Trim());
+        var lint = await Processes.RunAsync(RepositoryRoot.Path, "cfn-lint", ["--format", "parseable", "--", path], timeout: TimeSpan.FromMinutes(3));
+
+        Assert.True(lint.ExitCode == 0, lint.ToString());
+        Assert.Equal("", lint.Output.Trim());
     }
 }

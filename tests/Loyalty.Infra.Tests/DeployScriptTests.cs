@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Loyalty.Infra.Tests;
 
 /// <summary>
@@ -46,21 +44,6 @@ public sealed class DeployScriptTests(Stages stages)
 
     private string Assembly(string stage) => Path.GetDirectoryName(stages[stage].TemplatePath)!;
 
-    private static async Task<ProcessRun> DeployAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "scripts", "deploy.sh"), .. arguments])
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        process.StandardInput.Close(); // no operator at the keyboard
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(limit.Token);
-        return new ProcessRun(process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<ProcessRun> DeployAsync(params string[] arguments) =>
+        Processes.RunAsync(RepositoryRoot.Path, "bash", [Path.Combine(RepositoryRoot.Path, "scripts", "deploy.sh"), .. arguments], timeout: TimeSpan.FromMinutes(3));
 }

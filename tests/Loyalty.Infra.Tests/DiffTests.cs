@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace Loyalty.Infra.Tests;
@@ -77,7 +76,7 @@ public sealed class ScratchRepository : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var files = (await RunAsync(RepositoryRoot.Path, "git", "ls-files", "-co", "--exclude-standard", "-z")).Output
+        var files = (await Processes.RunAsync(RepositoryRoot.Path, "git", ["ls-files", "-co", "--exclude-standard", "-z"])).Output
             .Split('\0', StringSplitOptions.RemoveEmptyEntries);
         foreach (var file in files.Where(f => File.Exists(Path.Combine(RepositoryRoot.Path, f))))
         {
@@ -123,50 +122,12 @@ public sealed class ScratchRepository : IAsyncLifetime
     {
         await GitAsync("checkout", "-q", "--detach", head);
         var environment = new Dictionary<string, string> { ["ALLOW_DESTRUCTIVE"] = allowDestructive ? "1" : "0" };
-        return await RunAsync(path, "bash", [Path.Combine(path, "scripts", "diff.sh"), baseRef], environment);
+        return await Processes.RunAsync(path, "bash", [Path.Combine(path, "scripts", "diff.sh"), baseRef], environment);
     }
 
     private async Task<ProcessRun> GitAsync(params string[] arguments)
     {
-        var run = await RunAsync(path, "git", arguments);
+        var run = await Processes.RunAsync(path, "git", arguments);
         return run.ExitCode == 0 ? run : throw new InvalidOperationException($"git {string.Join(' ', arguments)}: {run}");
     }
-
-    private static Task<ProcessRun> RunAsync(string directory, string program, params string[] arguments) =>
-        RunAsync(directory, program, arguments, new Dictionary<string, string>());
-
-    private static async Task<ProcessRun> RunAsync(string directory, string program, string[] arguments, Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within 10 minutes");
-        }
-
-        return new ProcessRun(process.ExitCode, await stdout, await stderr);
-    }
-}
-
-public sealed record ProcessRun(int ExitCode, string Output, string Error)
-{
-    public override string ToString() => $"exit {ExitCode}\n{Error}\n{Output}";
 }
