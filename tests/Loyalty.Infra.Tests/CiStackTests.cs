@@ -44,19 +44,19 @@ public sealed class CiStackTests(Stages stages)
                 .Select(r => $"arn:aws:iam::{config.Account}:role/cdk-{ci.GitHub.BootstrapQualifier}-{r}-role-{config.Account}-{config.Region}")
                 .Order(),
             AssumableRoles(ci, role).Order());
-        Assert.Equal(3600, role.Properties.GetProperty("MaxSessionDuration").GetInt32());
+        Assert.Equal(7200, role.Properties.GetProperty("MaxSessionDuration").GetInt32()); // a golden AMI build and a roll outlast an hour
     }
 
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void ReadOnlyRole_IsAssumableOnlyForPullRequestsAndMain_AndOnlyAssumesTheReadOnlyLookupRole(string stage)
+    public void DriftRole_IsAssumableOnlyByRunsOnMain_AndOnlyAssumesTheReadOnlyLookupRole(string stage)
     {
         var ci = stages.Ci(stage);
         var config = stages[stage].Config;
-        var role = Role(ci, "loyalty-github-readonly");
+        var role = Role(ci, "loyalty-github-drift");
 
-        AssertTrust(role, [$"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:pull_request", $"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:ref:refs/heads/main"]);
+        AssertTrust(role, [$"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:ref:refs/heads/main"]);
         Assert.Equal(
             [$"arn:aws:iam::{config.Account}:role/cdk-{ci.GitHub.BootstrapQualifier}-lookup-role-{config.Account}-{config.Region}"],
             AssumableRoles(ci, role));
@@ -65,12 +65,35 @@ public sealed class CiStackTests(Stages stages)
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void Stack_HasOneDeployRolePerStageOfTheAccount_AndTheReadOnlyRole(string stage)
+    public void PreviewRole_IsAssumableOnlyForPullRequests_AndReadsOnlyTheStageTemplatesAndTheBootstrapVersion(string stage)
+    {
+        var ci = stages.Ci(stage);
+        var config = stages[stage].Config;
+        var role = Role(ci, "loyalty-github-preview");
+
+        AssertTrust(role, [$"repo:{ci.GitHub.Owner}/{ci.GitHub.Repository}:pull_request"]);
+        var grants = Statements(ci, role)
+            .Select(s => (Actions: string.Join(",", Strings(s.GetProperty("Action")).Order()), Resources: string.Join(",", Resources(s).Order())))
+            .Order()
+            .ToList();
+        Assert.Equal(
+            [
+                ("cloudformation:DescribeStacks,cloudformation:GetTemplate", $"arn:aws:cloudformation:{config.Region}:{config.Account}:stack/Loyalty-{stage}/*"),
+                ("ssm:GetParameter", $"arn:aws:ssm:{config.Region}:{config.Account}:parameter/cdk-bootstrap/{ci.GitHub.BootstrapQualifier}/version"),
+            ],
+            grants);
+        Assert.False(role.Properties.TryGetProperty("ManagedPolicyArns", out _));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Stack_HasOneDeployRolePerStageOfTheAccount_AndThePreviewAndDriftRoles(string stage)
     {
         var ci = stages.Ci(stage);
         var names = Resources(ci, "AWS::IAM::Role").Select(r => r.Properties.GetProperty("RoleName").GetString()).Order();
 
-        Assert.Equal(ci.Stages.Select(s => $"loyalty-github-deploy-{s.Name}").Append("loyalty-github-readonly").Order(), names);
+        Assert.Equal(ci.Stages.Select(s => $"loyalty-github-deploy-{s.Name}").Append("loyalty-github-preview").Append("loyalty-github-drift").Order(), names);
         Assert.Equal(stages[stage].Config.Account, ci.Stack.Account);
         Assert.Contains(ci.Stages, s => s.Name == stage);
     }
@@ -107,7 +130,8 @@ public sealed class CiStackTests(Stages stages)
     {
         var outputs = stages.Ci(stage).Json.GetProperty("Outputs");
 
-        Assert.True(outputs.TryGetProperty("ReadOnlyRoleArn", out _));
+        Assert.True(outputs.TryGetProperty("PreviewRoleArn", out _));
+        Assert.True(outputs.TryGetProperty("DriftRoleArn", out _));
         Assert.True(outputs.TryGetProperty($"DeployRoleArn{char.ToUpperInvariant(stage[0])}{stage[1..]}", out _));
     }
 
@@ -130,6 +154,14 @@ public sealed class CiStackTests(Stages stages)
     /// <summary>Every ARN the role's policies allow, checked to be sts:AssumeRole and nothing else.</summary>
     private static List<string> AssumableRoles(SynthesisedCi ci, (string LogicalId, JsonElement Properties) role)
     {
+        var statements = Statements(ci, role);
+        Assert.All(statements, s => Assert.Equal(("Allow", "sts:AssumeRole"), (s.GetProperty("Effect").GetString(), s.GetProperty("Action").GetString())));
+        return [.. statements.SelectMany(Resources)];
+    }
+
+    /// <summary>The statements of the role's policies; a role holds no managed or inline policy besides.</summary>
+    private static List<JsonElement> Statements(SynthesisedCi ci, (string LogicalId, JsonElement Properties) role)
+    {
         var statements = Resources(ci, "AWS::IAM::Policy")
             .Where(p => p.Properties.GetProperty("Roles").EnumerateArray().Any(r => r.GetProperty("Ref").GetString() == role.LogicalId))
             .SelectMany(p => p.Properties.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray())
@@ -137,10 +169,14 @@ public sealed class CiStackTests(Stages stages)
         Assert.NotEmpty(statements);
         Assert.False(role.Properties.TryGetProperty("ManagedPolicyArns", out _));
         Assert.False(role.Properties.TryGetProperty("Policies", out _));
-        Assert.All(statements, s => Assert.Equal(("Allow", "sts:AssumeRole"), (s.GetProperty("Effect").GetString(), s.GetProperty("Action").GetString())));
-        return [.. statements.SelectMany(s => s.GetProperty("Resource").ValueKind == JsonValueKind.Array
-            ? s.GetProperty("Resource").EnumerateArray() : new[] { s.GetProperty("Resource") }.AsEnumerable()).Select(Arn)];
+        Assert.All(statements, s => Assert.Equal("Allow", s.GetProperty("Effect").GetString()));
+        return statements;
     }
+
+    private static IEnumerable<string> Resources(JsonElement statement) =>
+        (statement.GetProperty("Resource").ValueKind == JsonValueKind.Array
+            ? statement.GetProperty("Resource").EnumerateArray()
+            : new[] { statement.GetProperty("Resource") }.AsEnumerable()).Select(Arn);
 
     /// <summary>An ARN as CDK renders it: <c>{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::..."]]}</c>, with the partition aws.</summary>
     private static string Arn(JsonElement value) =>

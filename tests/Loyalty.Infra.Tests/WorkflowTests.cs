@@ -103,7 +103,8 @@ public sealed partial class WorkflowTests
         Assert.Equal("write", Permissions(jobs["diff"]).GetValueOrDefault("id-token"));
         Assert.False(Permissions(jobs["diff"]).ContainsKey("pull-requests"));
         Assert.Equal("write", Permissions(jobs["comment"])["pull-requests"]);
-        Assert.Contains("make diff BASE=\"$BASE_SHA\"", text, StringComparison.Ordinal);
+        // The script, not make: make reports every failure as 2, and the check tells a destructive change (1) apart.
+        Assert.Contains("scripts/diff.sh \"$BASE_SHA\"", text, StringComparison.Ordinal);
         Assert.Contains("contains(github.event.pull_request.labels.*.name, 'allow-destructive')", text, StringComparison.Ordinal);
         Assert.Contains("github.rest.issues.updateComment", text, StringComparison.Ordinal);
         // Pull requests from forks get the offline diff only: no AWS credentials, no comment.
@@ -132,6 +133,9 @@ public sealed partial class WorkflowTests
             Assert.Contains(steps, s => Uses(s).StartsWith("actions/download-artifact@", StringComparison.Ordinal));
             var credentials = Assert.Single(steps, s => Uses(s).StartsWith("aws-actions/configure-aws-credentials@", StringComparison.Ordinal));
             Assert.Equal("${{ vars.AWS_DEPLOY_ROLE_ARN }}", ((YamlMappingNode)credentials.Children["with"]).Children["role-to-assume"].ToString());
+            // An older commit whose synth finished late never deploys over a newer one.
+            var newest = steps.FindIndex(s => s.Children.TryGetValue("name", out var name) && name.ToString() == "Still the newest commit on main?");
+            Assert.True(newest >= 0 && newest < steps.IndexOf(credentials), $"{stage}: no check that the commit is still main's newest before the deploy");
             Assert.Contains(steps, s => s.Children.TryGetValue("run", out var run)
                 && run.ToString() == $"scripts/deploy.sh {stage} --assembly cdk.out/{stage}");
         }
@@ -149,6 +153,8 @@ public sealed partial class WorkflowTests
         var matrix = (YamlMappingNode)((YamlMappingNode)job.Children["strategy"]).Children["matrix"];
         Assert.Equal(StageLoader.Names, Sequence(matrix.Children["stage"]));
         Assert.Contains(Steps(job), s => s.Children.TryGetValue("run", out var run) && run.ToString().StartsWith("scripts/drift.sh", StringComparison.Ordinal));
+        // Each stage's role by its own name: a missing prod variable must not fall back to dev's account.
+        Assert.Contains("vars[format('AWS_DRIFT_ROLE_ARN_{0}'", File.ReadAllText(Path.Combine(Workflows, "drift.yml")), StringComparison.Ordinal);
     }
 
     [Fact]
