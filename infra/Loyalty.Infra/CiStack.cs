@@ -42,6 +42,7 @@ public sealed class CiStack : Stack
             ClientIdList = [Audience],
         });
 
+        var regions = stages.Select(s => s.Region).Distinct(StringComparer.Ordinal).ToList();
         foreach (var stage in stages)
         {
             DeployRoles[stage.Name] = TrustedRole($"Deploy-{stage.Name}", $"loyalty-github-deploy-{stage.Name}",
@@ -66,8 +67,7 @@ public sealed class CiStack : Stack
                 {
                     Sid = "ReadBootstrapVersion",
                     Actions = ["ssm:GetParameter"],
-                    Resources = [.. stages.Select(s => s.Region).Distinct(StringComparer.Ordinal)
-                        .Select(region => $"arn:{Partition}:ssm:{region}:{Account}:parameter/cdk-bootstrap/{github.BootstrapQualifier}/version")],
+                    Resources = [.. regions.Select(region => $"arn:{Partition}:ssm:{region}:{Account}:parameter/cdk-bootstrap/{github.BootstrapQualifier}/version")],
                 }),
             ]);
 
@@ -76,7 +76,7 @@ public sealed class CiStack : Stack
         DriftRole = TrustedRole("Drift", "loyalty-github-drift",
             "GitHub Actions checks the deployed stacks for drift (runs on main) through the read-only CDK lookup role",
             provider, [github.BranchSubject("main")],
-            AssumeRoles(stages.Select(s => s.Region).Distinct(StringComparer.Ordinal).Select(region => BootstrapRoleArn(github, "lookup", region))));
+            AssumeRoles(regions.Select(region => BootstrapRoleArn(github, "lookup", region))));
 
         foreach (var (stage, role) in DeployRoles)
         {

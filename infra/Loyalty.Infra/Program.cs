@@ -14,7 +14,7 @@ try
 {
     config = StageLoader.Load(stageRoot, stage);
     // The ci stack of the stage's account serves every stage that lives in that account.
-    accountStages = [.. StageLoader.Names.Select(name => name == stage ? config : StageLoader.Load(stageRoot, name)).Where(s => s.Account == config.Account)];
+    accountStages = StageLoader.LoadAccount(stageRoot, config);
     github = GitHubSettingsLoader.Load(stageRoot);
 }
 catch (StageConfigException e)

@@ -97,6 +97,10 @@ public static class StageLoader
     /// <summary>The stages there are, each with its file <c>stages/{name}.json</c>.</summary>
     public static readonly IReadOnlyList<string> Names = ["dev", "prod"];
 
+    /// <summary>Every stage that lives in the same AWS account as <paramref name="stage"/> (itself included): what its ci stack serves.</summary>
+    public static List<StageConfig> LoadAccount(string root, StageConfig stage) =>
+        [.. Names.Select(name => name == stage.Name ? stage : Load(root, name)).Where(s => s.Account == stage.Account)];
+
     /// <summary>Reads <c>stages/{stage}.json</c> under <paramref name="root"/> and validates it.</summary>
     public static StageConfig Load(string root, string stage)
     {

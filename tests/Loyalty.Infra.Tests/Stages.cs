@@ -54,8 +54,7 @@ public sealed class SynthesisedCi
 
     public static SynthesisedCi Of(string stage)
     {
-        var account = StageLoader.Load(RepositoryRoot.Path, stage).Account;
-        var stages = StageLoader.Names.Select(n => StageLoader.Load(RepositoryRoot.Path, n)).Where(s => s.Account == account).ToList();
+        var stages = StageLoader.LoadAccount(RepositoryRoot.Path, StageLoader.Load(RepositoryRoot.Path, stage));
         var github = GitHubSettingsLoader.Load(RepositoryRoot.Path);
         var app = SynthesisedStage.NewApp(Path.Combine(Path.GetTempPath(), $"loyalty-cdk-ci-{stage}-{Guid.NewGuid():N}"));
         var stack = new CiStack(app, github, stages);
