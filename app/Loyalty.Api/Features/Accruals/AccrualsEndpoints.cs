@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using Loyalty.Api.Features.Programmes;
-using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
@@ -44,30 +44,12 @@ public static class AccrualsEndpoints
 
         var transactionId = Ulid.NewUlid(now).ToString();
         await using var connection = await database.OpenConnectionAsync();
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(AccrualsSql.Create, new
-            {
-                TransactionId = transactionId,
-                BankCode = bank,
-                accrual.BankReference,
-                accrual.PayloadHash,
-                ProgrammeCode = accrual.Programme.Code,
-                accrual.MemberId,
-                accrual.GivenName,
-                accrual.Surname,
-                accrual.Amount,
-                accrual.RequestedAt,
-                Now = now.UtcDateTime,
-                EventId = Ulid.NewUlid(now).ToString(),
-                PreviousStatus = (string?)null,
-            }));
-        }
-        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        var stored = new NewTransaction(transactionId, bank, accrual.BankReference, accrual.PayloadHash, accrual.Programme.Code,
+            accrual.MemberId, accrual.GivenName, accrual.Surname, accrual.Amount, accrual.RequestedAt);
+        if (!await TransactionLifecycle.CreateAsync(connection, stored, now))
         {
             // The reference is taken (possibly by a concurrent twin of this very request, which then
             // committed first): answer from the row that won, never write a second one.
-            await connection.ExecuteAsync(new CommandDefinition(AccrualsSql.Rollback));
             var existing = await connection.QuerySingleAsync<TransactionRow>(new CommandDefinition(
                 TransactionsSql.ByReference, new { BankCode = bank, accrual.BankReference }));
             return existing.PayloadHash.AsSpan().SequenceEqual(accrual.PayloadHash)

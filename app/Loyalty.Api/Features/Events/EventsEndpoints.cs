@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Dapper;
+using Loyalty.Api.Domain.Events;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dapper;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
@@ -107,9 +108,9 @@ public static class FulfilmentCommands
 
     private static class StatusSql
     {
-        public const string Batches = """
+        public const string Batches = $"""
             SELECT b.programme_code, b.file_sequence, b.status, b.row_count, b.amount_sum, b.file_name,
-                   (SELECT COUNT(*) FROM transactions t WHERE t.batch_id = b.id AND t.status = 'submitted') AS open_rows
+                   (SELECT COUNT(*) FROM transactions t WHERE t.batch_id = b.id AND t.status = '{TransactionStatus.Submitted}') AS open_rows
             FROM batches b ORDER BY b.id DESC LIMIT 20
             """;
 
@@ -118,11 +119,11 @@ public static class FulfilmentCommands
             FROM handback_files ORDER BY id DESC LIMIT 20
             """;
 
-        public const string Stuck = """
-            SELECT 'batches claimed but not sent' AS what, COUNT(*) AS count FROM batches WHERE status = 'claimed'
+        public const string Stuck = $"""
+            SELECT 'batches claimed but not sent' AS what, COUNT(*) AS count FROM batches WHERE status = '{BatchStatus.Claimed}'
             UNION ALL
             SELECT 'submitted past their expected date', COUNT(*) FROM transactions
-              WHERE status = 'submitted' AND expected_by < UTC_DATE()
+              WHERE status = '{TransactionStatus.Submitted}' AND expected_by < UTC_DATE()
             UNION ALL
             SELECT 'events not yet sent to a bank queue', COUNT(*) FROM events WHERE published_at IS NULL
             """;

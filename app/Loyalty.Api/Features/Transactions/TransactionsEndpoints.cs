@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Dapper;
-using Loyalty.Api.Features.Events;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
@@ -66,22 +66,7 @@ public static class TransactionsEndpoints
         var bank = user.BankCode();
         var now = time.GetUtcNow().TruncateToMicroseconds();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
-        {
-            var cancelled = await connection.ExecuteAsync(new CommandDefinition(TransactionsSql.Cancel,
-                new { TransactionId = transactionId, BankCode = bank, Now = now.UtcDateTime }, transaction,
-                cancellationToken: cancellationToken));
-            if (cancelled == 1)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(EventsSql.AppendStatusChanged, new
-                {
-                    EventId = Ulid.NewUlid(now).ToString(),
-                    TransactionId = transactionId,
-                    PreviousStatus = TransactionStatus.Pending,
-                }, transaction, cancellationToken: cancellationToken));
-                await transaction.CommitAsync(cancellationToken);
-            }
-        }
+        await TransactionLifecycle.CancelAsync(connection, transactionId, bank, now, cancellationToken);
 
         // Whether this call cancelled it or not, the row now tells the outcome: cancelled, or why not.
         return await FindAsync(connection, transactionId, bank, cancellationToken) switch

@@ -4,10 +4,9 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Dapper;
 using Loyalty.Api.Domain;
-using Loyalty.Api.Features.Events;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Features.Fulfilment.Formats;
 using Loyalty.Api.Features.Programmes;
-using Loyalty.Api.Features.Transactions;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -63,8 +62,6 @@ public sealed partial class BatchExporter(
     TimeProvider time,
     ILogger<BatchExporter> logger)
 {
-    private const int MarkChunk = 1000;
-
     // Claiming or submitting a day's batch touches every one of its rows: a million take minutes, not the
     // driver's default 30 s. Still bounded, so a stuck statement ends and the next run resumes the batch.
     private const int BulkTimeoutSeconds = 1800;
@@ -265,21 +262,7 @@ public sealed partial class BatchExporter(
         var expectedBy = BusinessDays.After(DateOnly.FromDateTime(now.UtcDateTime), programme.PromiseDays);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ExportSql.MarkSubmitted,
-            new { BatchId = batch.Id, Now = now.UtcDateTime, ExpectedBy = expectedBy.ToDateTime(TimeOnly.MinValue) },
-            transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
-        for (var after = 0; ; after += MarkChunk)
-        {
-            var ids = (await connection.QueryAsync<string>(new CommandDefinition(ExportSql.RowIds,
-                new { BatchId = batch.Id, After = after, Limit = MarkChunk }, transaction,
-                cancellationToken: cancellationToken))).AsList();
-            await StatusEvents.AppendAsync(transaction, ids, TransactionStatus.Pending, now, cancellationToken);
-            if (ids.Count < MarkChunk)
-            {
-                break;
-            }
-        }
-
+        await TransactionLifecycle.SubmitBatchAsync(transaction, batch.Id, expectedBy, now, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(ExportSql.CloseBatch,
             new { BatchId = batch.Id, Now = now.UtcDateTime, Sha256 = sha256 }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

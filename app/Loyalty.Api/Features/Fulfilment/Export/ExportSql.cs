@@ -1,12 +1,14 @@
+using Loyalty.Api.Domain.Transactions;
+
 namespace Loyalty.Api.Features.Fulfilment.Export;
 
 public static class ExportSql
 {
     /// <summary>A batch whose rows were claimed but whose file was never confirmed: finished before anything new.</summary>
-    public const string OpenBatch = """
+    public const string OpenBatch = $"""
         SELECT id AS Id, programme_code AS ProgrammeCode, file_sequence AS FileSequence, cutoff_at AS CutoffAt,
                file_name AS FileName, row_count AS RowCount, amount_sum AS AmountSum
-        FROM batches WHERE programme_code = @ProgrammeCode AND status = 'claimed'
+        FROM batches WHERE programme_code = @ProgrammeCode AND status = '{BatchStatus.Claimed}'
         """;
 
     public const string LockCounter = """
@@ -15,9 +17,9 @@ public static class ExportSql
         FROM programme_exports WHERE programme_code = @ProgrammeCode FOR UPDATE;
         """;
 
-    public const string CreateBatch = """
+    public const string CreateBatch = $"""
         INSERT INTO batches (programme_code, file_sequence, cutoff_at, file_name, status, row_count, amount_sum, created_at)
-        VALUES (@ProgrammeCode, @FileSequence, @CutoffAt, @FileName, 'claimed', 0, 0, @Now);
+        VALUES (@ProgrammeCode, @FileSequence, @CutoffAt, @FileName, '{BatchStatus.Claimed}', 0, 0, @Now);
         SELECT LAST_INSERT_ID();
         """;
 
@@ -25,9 +27,9 @@ public static class ExportSql
     /// The claim: pending, unclaimed rows created before the cutoff, oldest first, as many as one file holds.
     /// Cancel conditions on the same columns, so a row is either claimed here or cancelled there, never both.
     /// </summary>
-    public const string Claim = """
+    public const string Claim = $"""
         UPDATE transactions SET batch_id = @BatchId
-        WHERE programme_code = @ProgrammeCode AND status = 'pending' AND batch_id IS NULL AND created_at < @CutoffAt
+        WHERE programme_code = @ProgrammeCode AND status = '{TransactionStatus.Pending}' AND batch_id IS NULL AND created_at < @CutoffAt
         ORDER BY created_at, id
         LIMIT @MaxRows
         """;
@@ -58,20 +60,7 @@ public static class ExportSql
         ORDER BY r.row_sequence
         """;
 
-    public const string RowIds = """
-        SELECT transaction_id FROM batch_rows WHERE batch_id = @BatchId AND row_sequence > @After
-        ORDER BY row_sequence LIMIT @Limit
-        """;
-
-    public const string MarkSubmitted = """
-        UPDATE transactions
-        SET status = 'submitted', attempts = attempts + 1, event_sequence = event_sequence + 1, dispatched_at = @Now,
-            expected_by = @ExpectedBy, outcome_code = NULL, outcome_programme_code = NULL, outcome_reason = NULL,
-            updated_at = @Now
-        WHERE batch_id = @BatchId AND status = 'pending'
-        """;
-
-    public const string CloseBatch = """
-        UPDATE batches SET status = 'submitted', submitted_at = @Now, file_sha256 = @Sha256 WHERE id = @BatchId
+    public const string CloseBatch = $"""
+        UPDATE batches SET status = '{BatchStatus.Submitted}', submitted_at = @Now, file_sha256 = @Sha256 WHERE id = @BatchId
         """;
 }

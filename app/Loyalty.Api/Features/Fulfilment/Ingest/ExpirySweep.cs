@@ -1,6 +1,5 @@
 using Dapper;
-using Loyalty.Api.Features.Events;
-using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -13,8 +12,6 @@ namespace Loyalty.Api.Features.Fulfilment.Ingest;
 /// </summary>
 public sealed class ExpirySweep(MySqlDataSource database, IOptions<FulfilmentOptions> options, TimeProvider time)
 {
-    private const int ChunkSize = 1000;
-
     /// <summary>Returns how many transactions expired.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
@@ -26,15 +23,13 @@ public sealed class ExpirySweep(MySqlDataSource database, IOptions<FulfilmentOpt
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var ids = (await connection.QueryAsync<string>(new CommandDefinition(IngestSql.Expirable,
-                new { Threshold = threshold, Limit = ChunkSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                new { Threshold = threshold, Limit = TransactionLifecycle.ChunkSize }, transaction, cancellationToken: cancellationToken))).AsList();
             if (ids.Count == 0)
             {
                 return expired;
             }
 
-            await connection.ExecuteAsync(new CommandDefinition(IngestSql.Expire,
-                new { Ids = ids, Now = now.UtcDateTime }, transaction, cancellationToken: cancellationToken));
-            await StatusEvents.AppendAsync(transaction, ids, TransactionStatus.Submitted, now, cancellationToken);
+            await TransactionLifecycle.ExpireAsync(transaction, ids, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             expired += ids.Count;
         }

@@ -5,9 +5,8 @@ using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Dapper;
-using Loyalty.Api.Features.Events;
 using Loyalty.Api.Features.Fulfilment.Formats;
-using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -66,7 +65,6 @@ public sealed partial class HandbackIngester(
     TimeProvider time,
     ILogger<HandbackIngester> logger)
 {
-    private const int ApplyChunk = 1000;
     private static readonly JsonSerializerOptions ReportJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>
@@ -206,7 +204,7 @@ public sealed partial class HandbackIngester(
                 $"{fileName}: no {spec.ProgrammeCode} accrual file with sequence {sequence} was sent; refused whole", cancellationToken);
         }
 
-        if (batch.Status != "submitted")
+        if (batch.Status != BatchStatus.Submitted)
         {
             // The export that uploaded this file died before it committed; its next run finishes the batch, and
             // this handback is applied after that. Nothing is recorded, so it is picked up again.
@@ -227,7 +225,10 @@ public sealed partial class HandbackIngester(
 
         var decisions = HandbackRules.Decide(spec, handback.Lines, batchId, items, options.Value.MaxAttempts);
         var now = time.GetUtcNow().TruncateToMicroseconds();
-        await ApplyAsync(transaction, batchId, decisions, now, cancellationToken);
+        await TransactionLifecycle.SettleAsync(transaction, batchId, [.. decisions
+            .Where(d => d.Verdict == RowVerdict.Apply)
+            .Select(d => new Settlement(d.Item!.TransactionId, d.Effect!.NewStatus, d.Effect.OutcomeCode, d.Effect.ProgrammeCode, d.Effect.Reason))],
+            now, cancellationToken);
 
         var appliedCount = decisions.Count(d => d.Verdict == RowVerdict.Apply);
         var anomalies = decisions.Where(d => d.Verdict == RowVerdict.Anomaly).ToList();
@@ -243,34 +244,6 @@ public sealed partial class HandbackIngester(
 
         LogApplied(spec.ProgrammeCode, fileName, appliedCount, handback.Lines.Count, anomalies.Count);
         return new IngestResult(key, IngestOutcome.Applied, handback.Lines.Count, appliedCount, anomalies.Count);
-    }
-
-    private static async Task ApplyAsync(MySqlTransaction transaction, long batchId, IReadOnlyList<RowDecision> decisions,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var applies = decisions.Where(d => d.Verdict == RowVerdict.Apply).ToList();
-        for (var start = 0; start < applies.Count; start += ApplyChunk)
-        {
-            var chunk = applies.Skip(start).Take(ApplyChunk).ToList();
-            var rows = JsonSerializer.Serialize(chunk.Select(d => new Dictionary<string, string?>
-            {
-                ["id"] = d.Item!.TransactionId,
-                ["status"] = d.Effect!.NewStatus,
-                ["code"] = d.Effect.OutcomeCode,
-                ["pcode"] = d.Effect.ProgrammeCode,
-                ["reason"] = Truncate(d.Effect.Reason, 200),
-            }));
-            var changed = await transaction.Connection!.ExecuteAsync(new CommandDefinition(IngestSql.ApplyOutcomes,
-                new { Rows = rows, BatchId = batchId, Now = now.UtcDateTime }, transaction, cancellationToken: cancellationToken));
-            if (changed != chunk.Count)
-            {
-                // The rows are locked since they were read, so this is a bug, not a race: apply nothing.
-                throw new InvalidOperationException($"Expected to change {chunk.Count} transactions of batch {batchId}, changed {changed}.");
-            }
-
-            await StatusEvents.AppendAsync(transaction, [.. chunk.Select(d => d.Item!.TransactionId)],
-                TransactionStatus.Submitted, now, cancellationToken);
-        }
     }
 
     private async Task<IngestResult> RefuseAsync(FileRecord file, int? sequence, string error, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using Loyalty.Api.Features.Fulfilment.Formats;
-using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Domain.Transactions;
 
 namespace Loyalty.Api.Features.Fulfilment.Ingest;
 

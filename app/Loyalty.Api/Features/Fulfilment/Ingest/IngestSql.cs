@@ -1,3 +1,5 @@
+using Loyalty.Api.Domain.Transactions;
+
 namespace Loyalty.Api.Features.Fulfilment.Ingest;
 
 public static class IngestSql
@@ -25,24 +27,6 @@ public static class IngestSql
         FOR UPDATE
         """;
 
-    /// <summary>
-    /// Applies a chunk of decided rows (JSON array of {id, status, code, pcode, reason}); only rows still
-    /// submitted in this batch change. A row sent back to pending leaves the batch, for the next one to claim.
-    /// </summary>
-    public const string ApplyOutcomes = """
-        UPDATE transactions t
-        JOIN JSON_TABLE(@Rows, '$[*]' COLUMNS (
-               id CHAR(26) CHARACTER SET ascii PATH '$.id',
-               status VARCHAR(16) CHARACTER SET ascii PATH '$.status',
-               code VARCHAR(32) CHARACTER SET ascii PATH '$.code',
-               pcode VARCHAR(32) PATH '$.pcode',
-               reason VARCHAR(200) PATH '$.reason')) j ON t.id = j.id
-        SET t.status = j.status, t.outcome_code = j.code, t.outcome_programme_code = j.pcode,
-            t.outcome_reason = j.reason, t.event_sequence = t.event_sequence + 1, t.updated_at = @Now,
-            t.batch_id = IF(j.status = 'pending', NULL, t.batch_id)
-        WHERE t.status = 'submitted' AND t.batch_id = @BatchId
-        """;
-
     public const string Record = """
         INSERT INTO handback_files (programme_code, s3_key, s3_etag, file_sequence, file_sha256, outcome, batch_id,
                                     row_count, applied_count, anomaly_count, error, report_key, processed_at)
@@ -51,15 +35,8 @@ public static class IngestSql
         """;
 
     /// <summary>Submitted long enough ago with no usable row (DOMAIN.md §2), oldest first.</summary>
-    public const string Expirable = """
-        SELECT id FROM transactions WHERE status = 'submitted' AND dispatched_at <= @Threshold
+    public const string Expirable = $"""
+        SELECT id FROM transactions WHERE status = '{TransactionStatus.Submitted}' AND dispatched_at <= @Threshold
         ORDER BY dispatched_at, id LIMIT @Limit FOR UPDATE SKIP LOCKED
-        """;
-
-    public const string Expire = """
-        UPDATE transactions
-        SET status = 'expired', outcome_code = 'EXPIRED', outcome_programme_code = NULL, outcome_reason = NULL,
-            event_sequence = event_sequence + 1, updated_at = @Now
-        WHERE id IN @Ids AND status = 'submitted'
         """;
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Dapper;
-using Loyalty.Api.Features.Events;
+using Loyalty.Api.Domain.Events;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 using MySqlConnector;

@@ -1,6 +1,6 @@
-using Loyalty.Api.Features.Transactions;
+using Loyalty.Api.Domain.Transactions;
 
-namespace Loyalty.Api.Features.Events;
+namespace Loyalty.Api.Domain.Events;
 
 /// <summary>A notification of DOMAIN.md §7, as the polling feed and the bank's queue carry it.</summary>
 public sealed record EventView(
@@ -16,9 +16,6 @@ public sealed record EventView(
     string NewStatus,
     Outcome? Outcome,
     DateTime OccurredAt);
-
-/// <summary>A page of the feed; poll again with <c>after=nextCursor</c>.</summary>
-public sealed record EventPage(IReadOnlyList<EventView> Events, string NextCursor);
 
 public sealed record EventRow(
     long Id,

@@ -1,5 +1,6 @@
-namespace Loyalty.Api.Features.Transactions;
+namespace Loyalty.Api.Domain.Transactions;
 
+/// <summary>Reads of one bank's transactions, shared by the features that answer with a <see cref="TransactionView"/>.</summary>
 public static class TransactionsSql
 {
     private const string Columns = """
@@ -14,15 +15,4 @@ public static class TransactionsSql
     public const string ById = Columns + " WHERE id = @TransactionId AND bank_code = @BankCode";
 
     public const string ByReference = Columns + " WHERE bank_code = @BankCode AND bank_reference = @BankReference";
-
-    /// <summary>
-    /// Cancels only while pending and unclaimed, in one conditional statement: a batch claiming the row at the
-    /// same moment takes the same row lock, and whichever commits first wins.
-    /// </summary>
-    public const string Cancel = """
-        UPDATE transactions
-        SET status = 'cancelled', event_sequence = event_sequence + 1, outcome_code = 'CANCELLED',
-            outcome_programme_code = NULL, outcome_reason = NULL, updated_at = @Now
-        WHERE id = @TransactionId AND bank_code = @BankCode AND status = 'pending' AND batch_id IS NULL
-        """;
 }

@@ -1,37 +1,7 @@
-namespace Loyalty.Api.Features.Events;
+namespace Loyalty.Api.Domain.Events;
 
 public static class EventsSql
 {
-    /// <summary>
-    /// Appends the status-change event of one transaction, in the caller's database transaction, after the
-    /// caller changed the row: sequence, new status, outcome and time are read from the row itself, so the
-    /// event can never disagree with it. Parameters: @EventId, @TransactionId, @PreviousStatus.
-    /// </summary>
-    public const string AppendStatusChanged = """
-        INSERT INTO events (event_id, bank_code, transaction_id, sequence, type, previous_status, new_status,
-                            outcome_code, outcome_programme_code, outcome_reason, occurred_at)
-        SELECT @EventId, t.bank_code, t.id, t.event_sequence, 'transaction.status_changed', @PreviousStatus,
-               t.status, t.outcome_code, t.outcome_programme_code, t.outcome_reason, t.updated_at
-        FROM transactions t
-        WHERE t.id = @TransactionId;
-        """;
-
-    /// <summary>
-    /// The set-based twin of <see cref="AppendStatusChanged"/>, for transactions a batch statement just
-    /// changed together (export, sweep, handback). @Events is a JSON array of <c>{"e": eventId, "t":
-    /// transactionId}</c>; every transaction came from @PreviousStatus.
-    /// </summary>
-    public const string AppendStatusChangedMany = """
-        INSERT INTO events (event_id, bank_code, transaction_id, sequence, type, previous_status, new_status,
-                            outcome_code, outcome_programme_code, outcome_reason, occurred_at)
-        SELECT j.event_id, t.bank_code, t.id, t.event_sequence, 'transaction.status_changed', @PreviousStatus,
-               t.status, t.outcome_code, t.outcome_programme_code, t.outcome_reason, t.updated_at
-        FROM JSON_TABLE(@Events, '$[*]' COLUMNS (
-               event_id CHAR(26) CHARACTER SET ascii PATH '$.e',
-               transaction_id CHAR(26) CHARACTER SET ascii PATH '$.t')) j
-        JOIN transactions t ON t.id = j.transaction_id
-        """;
-
     private const string EventColumns = """
         SELECT e.id AS Id, e.event_id AS EventId, e.feed_position AS FeedPosition, e.sequence AS Sequence,
                e.transaction_id AS TransactionId, e.bank_code AS BankCode, t.bank_reference AS BankReference,

@@ -1,5 +1,9 @@
-namespace Loyalty.Api.Features.Transactions;
+namespace Loyalty.Api.Domain.Transactions;
 
+/// <summary>
+/// The statuses of DOMAIN.md §2, as the <c>transactions.status</c> column holds them. Only
+/// <see cref="TransactionLifecycle"/> writes them.
+/// </summary>
 public static class TransactionStatus
 {
     public const string Pending = "pending";

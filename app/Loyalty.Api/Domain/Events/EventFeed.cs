@@ -2,7 +2,7 @@ using System.Data;
 using Dapper;
 using MySqlConnector;
 
-namespace Loyalty.Api.Features.Events;
+namespace Loyalty.Api.Domain.Events;
 
 /// <summary>
 /// Gives committed events their feed positions. Writers insert events without one, so the write path

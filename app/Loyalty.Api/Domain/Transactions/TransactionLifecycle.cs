@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using MySqlConnector;
+
+namespace Loyalty.Api.Domain.Transactions;
+
+/// <summary>A bank's accrual request as it is stored: a new pending transaction.</summary>
+public sealed record NewTransaction(
+    string TransactionId, string BankCode, string BankReference, byte[] PayloadHash, string ProgrammeCode,
+    string MemberId, string? GivenName, string? Surname, long Amount, DateTime RequestedAt);
+
+/// <summary>What a handback row does to a submitted transaction: its new status and the outcome recorded with it.</summary>
+public sealed record Settlement(string TransactionId, string NewStatus, string OutcomeCode, string? ProgrammeCode, string? Reason);
+
+/// <summary>
+/// The only code that writes a transaction's status (DOMAIN.md §2). Every transition changes its rows, bumps
+/// their event sequence and appends their status-change events in one statement batch, inside a database
+/// transaction, so the event feed carries each change exactly once. Set-based transitions run in chunks of
+/// <see cref="ChunkSize"/> rows the caller holds locked; a chunk that cannot change every row it was given
+/// writes no events and throws, and the caller's transaction rolls back.
+/// </summary>
+public static class TransactionLifecycle
+{
+    public const int ChunkSize = 1000;
+    private const int ReasonLength = 200;
+
+    /// <summary>
+    /// Stores the transaction as pending with its first event, in one round trip. Returns false, having
+    /// written nothing, when the bank already used the reference (the caller answers from the stored row).
+    /// No cancellation: a request whose caller hung up still completes, so its retry finds it stored.
+    /// </summary>
+    public static async Task<bool> CreateAsync(MySqlConnection connection, NewTransaction transaction, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(TransactionLifecycleSql.Create, new
+            {
+                transaction.TransactionId,
+                transaction.BankCode,
+                transaction.BankReference,
+                transaction.PayloadHash,
+                transaction.ProgrammeCode,
+                transaction.MemberId,
+                transaction.GivenName,
+                transaction.Surname,
+                transaction.Amount,
+                transaction.RequestedAt,
+                Now = now.UtcDateTime,
+                EventId = Ulid.NewUlid(now).ToString(),
+                PreviousStatus = (string?)null,
+            }));
+            return true;
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            // The batch stopped at the INSERT inside its own START TRANSACTION: end that transaction.
+            await connection.ExecuteAsync(new CommandDefinition(TransactionLifecycleSql.Rollback));
+            return false;
+        }
+    }
+
+    /// <summary>Pending and not yet claimed by a batch to cancelled. Returns whether this call cancelled it.</summary>
+    public static async Task<bool> CancelAsync(MySqlConnection connection, string transactionId, string bankCode,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var cancelled = await connection.ExecuteScalarAsync<long>(new CommandDefinition(TransactionLifecycleSql.Cancel, new
+        {
+            TransactionId = transactionId,
+            BankCode = bankCode,
+            Now = now.UtcDateTime,
+            EventId = Ulid.NewUlid(now).ToString(),
+            PreviousStatus = TransactionStatus.Pending,
+        }, transaction, cancellationToken: cancellationToken)) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return cancelled;
+    }
+
+    /// <summary>
+    /// Every row the batch claimed, pending to submitted with one more attempt and <paramref name="expectedBy"/>
+    /// as its promise, in row order. Returns how many.
+    /// </summary>
+    public static async Task<int> SubmitBatchAsync(MySqlTransaction transaction, long batchId, DateOnly expectedBy,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = Connection(transaction);
+        var submitted = 0;
+        while (true)
+        {
+            var ids = (await connection.QueryAsync<string>(new CommandDefinition(TransactionLifecycleSql.BatchRowIds,
+                new { BatchId = batchId, After = submitted, Limit = ChunkSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
+            if (ids.Count == 0)
+            {
+                return submitted;
+            }
+
+            var rows = Keys(ids, now);
+            await RunAsync(transaction, TransactionLifecycleSql.Submit, rows.Length, new
+            {
+                Rows = JsonSerializer.Serialize(rows, LifecycleJson.Default.KeyArray),
+                BatchId = batchId,
+                ExpectedBy = expectedBy.ToDateTime(TimeOnly.MinValue),
+                Now = now.UtcDateTime,
+                PreviousStatus = TransactionStatus.Pending,
+            }, cancellationToken);
+            submitted += ids.Count;
+        }
+    }
+
+    /// <summary>A handback's outcomes for submitted rows of the batch; a row back to pending leaves the batch.</summary>
+    public static async Task SettleAsync(MySqlTransaction transaction, long batchId, IReadOnlyList<Settlement> settlements,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settlements);
+        foreach (var chunk in settlements.Chunk(ChunkSize))
+        {
+            var rows = Array.ConvertAll(chunk, s => new SettlementRow(Ulid.NewUlid(now).ToString(), s.TransactionId,
+                s.NewStatus, s.OutcomeCode, s.ProgrammeCode, Truncate(s.Reason)));
+            await RunAsync(transaction, TransactionLifecycleSql.Settle, rows.Length, new
+            {
+                Rows = JsonSerializer.Serialize(rows, LifecycleJson.Default.SettlementRowArray),
+                BatchId = batchId,
+                Now = now.UtcDateTime,
+                PreviousStatus = TransactionStatus.Submitted,
+            }, cancellationToken);
+        }
+    }
+
+    /// <summary>Submitted rows, locked by the caller, to expired.</summary>
+    public static async Task ExpireAsync(MySqlTransaction transaction, IReadOnlyList<string> transactionIds,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transactionIds);
+        foreach (var chunk in transactionIds.Chunk(ChunkSize))
+        {
+            var rows = Keys(chunk, now);
+            await RunAsync(transaction, TransactionLifecycleSql.Expire, rows.Length, new
+            {
+                Rows = JsonSerializer.Serialize(rows, LifecycleJson.Default.KeyArray),
+                Now = now.UtcDateTime,
+                PreviousStatus = TransactionStatus.Submitted,
+            }, cancellationToken);
+        }
+    }
+
+    private static async Task RunAsync(MySqlTransaction transaction, string sql, int expected, object parameters,
+        CancellationToken cancellationToken)
+    {
+        var written = await Connection(transaction).ExecuteScalarAsync<long>(new CommandDefinition(
+            sql, parameters, transaction, cancellationToken: cancellationToken));
+        if (written != expected)
+        {
+            // The caller holds these rows locked in the status it read, so this is a bug, not a race. The chunk
+            // wrote no events; throwing rolls its changes back with the caller's transaction.
+            throw new InvalidOperationException($"Expected to change {expected} transactions as given, but some were not in the status the change starts from.");
+        }
+    }
+
+    private static MySqlConnection Connection(MySqlTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return transaction.Connection
+            ?? throw new InvalidOperationException("The database transaction has already ended.");
+    }
+
+    private static Key[] Keys(IEnumerable<string> transactionIds, DateTimeOffset now) =>
+        [.. transactionIds.Select(id => new Key(Ulid.NewUlid(now).ToString(), id))];
+
+    private static string? Truncate(string? value) =>
+        value is { Length: > ReasonLength } ? value[..ReasonLength] : value;
+}
+
+internal sealed record Key([property: JsonPropertyName("e")] string EventId, [property: JsonPropertyName("t")] string TransactionId);
+
+internal sealed record SettlementRow(
+    [property: JsonPropertyName("e")] string EventId,
+    [property: JsonPropertyName("t")] string TransactionId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("pcode")] string? ProgrammeCode,
+    [property: JsonPropertyName("reason")] string? Reason);
+
+[JsonSerializable(typeof(Key[]))]
+[JsonSerializable(typeof(SettlementRow[]))]
+internal sealed partial class LifecycleJson : JsonSerializerContext;
