@@ -6,7 +6,7 @@ using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

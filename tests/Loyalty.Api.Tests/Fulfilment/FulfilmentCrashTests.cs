@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Amazon.SQS.Model;
 using Dapper;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
 using MySqlConnector;
 using Xunit.Abstractions;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Fulfilment.Export;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Tests.Infrastructure;

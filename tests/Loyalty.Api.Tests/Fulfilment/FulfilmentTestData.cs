@@ -1,7 +1,7 @@
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
 
 namespace Loyalty.Api.Tests.Fulfilment;

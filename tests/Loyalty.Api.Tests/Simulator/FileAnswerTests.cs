@@ -1,7 +1,7 @@
 using System.Text;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
-using static Loyalty.Api.Features.Fulfilment.Formats.CanonicalOutcome;
+using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 
 namespace Loyalty.Api.Tests.Simulator;

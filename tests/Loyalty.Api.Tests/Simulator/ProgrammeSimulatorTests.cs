@@ -1,6 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Fulfilment;
 using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Simulation;

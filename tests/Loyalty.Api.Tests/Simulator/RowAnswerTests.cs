@@ -1,6 +1,6 @@
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
-using static Loyalty.Api.Features.Fulfilment.Formats.CanonicalOutcome;
+using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 
 namespace Loyalty.Api.Tests.Simulator;

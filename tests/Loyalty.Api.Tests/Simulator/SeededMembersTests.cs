@@ -1,5 +1,5 @@
 using Loyalty.Api.Domain;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Domain;
 using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Simulation;

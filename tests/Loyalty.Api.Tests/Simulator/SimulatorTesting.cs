@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
 
 namespace Loyalty.Api.Tests.Simulator;

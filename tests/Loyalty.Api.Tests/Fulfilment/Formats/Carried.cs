@@ -1,4 +1,4 @@
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

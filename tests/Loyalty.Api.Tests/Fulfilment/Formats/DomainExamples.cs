@@ -1,6 +1,6 @@
 using System.Text;
-using Loyalty.Api.Features.Fulfilment.Formats;
-using static Loyalty.Api.Features.Fulfilment.Formats.CanonicalOutcome;
+using Loyalty.Api.Domain.PartnerFiles;
+using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;

@@ -1,5 +1,5 @@
-using Loyalty.Api.Features.Fulfilment.Formats;
-using static Loyalty.Api.Features.Fulfilment.Formats.FixedWidthField;
+using Loyalty.Api.Domain.PartnerFiles;
+using static Loyalty.Api.Domain.PartnerFiles.FixedWidthField;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

@@ -1,5 +1,5 @@
-using Loyalty.Api.Features.Fulfilment.Formats;
-using static Loyalty.Api.Features.Fulfilment.Formats.CanonicalOutcome;
+using Loyalty.Api.Domain.PartnerFiles;
+using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

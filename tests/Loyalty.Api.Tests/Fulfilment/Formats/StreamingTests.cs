@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

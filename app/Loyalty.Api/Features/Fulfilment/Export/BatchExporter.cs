@@ -5,7 +5,7 @@ using Amazon.S3.Model;
 using Dapper;
 using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Transactions;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;

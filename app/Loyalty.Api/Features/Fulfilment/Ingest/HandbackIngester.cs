@@ -5,7 +5,7 @@ using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Dapper;
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;

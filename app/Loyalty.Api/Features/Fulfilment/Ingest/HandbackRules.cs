@@ -1,4 +1,4 @@
-using Loyalty.Api.Features.Fulfilment.Formats;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Domain.Transactions;
 
 namespace Loyalty.Api.Features.Fulfilment.Ingest;

@@ -1,7 +1,7 @@
 using CsvHelper;
-using static Loyalty.Api.Features.Fulfilment.Formats.AccrualField;
+using static Loyalty.Api.Domain.PartnerFiles.AccrualField;
 
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>The <see cref="AccrualLine"/> value an accrual column carries.</summary>
 internal enum AccrualField

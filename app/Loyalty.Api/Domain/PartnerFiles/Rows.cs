@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>What every accrual writer checks of the rows it is given, and how it counts them.</summary>
 internal static class AccrualRows

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
 /// The six file kinds of DOMAIN.md §5; a programme chooses one. Names mirror the <c>file_kind</c> of the

@@ -1,6 +1,6 @@
 using Loyalty.Api.Domain;
 
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
 /// A column header, then one record per row, then the trailer where the <paramref name="layout"/> has one. Handback

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
 /// Writes and reads one programme's accrual and handback files (DOMAIN.md §5). Reach it through

@@ -1,6 +1,6 @@
-using static Loyalty.Api.Features.Fulfilment.Formats.FixedWidthField;
+using static Loyalty.Api.Domain.PartnerFiles.FixedWidthField;
 
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
 /// Fixed-width records (DOMAIN.md §5.4, LUMO): record type <c>1</c> header, <c>2</c> detail, <c>9</c> trailer, every

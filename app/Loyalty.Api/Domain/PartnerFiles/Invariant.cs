@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>How numbers and dates are written: invariant, whatever the culture the process runs under.</summary>
 internal static class Invariant

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 internal enum LineEnding
 {

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Features.Fulfilment.Formats;
+namespace Loyalty.Api.Domain.PartnerFiles;
 
 internal enum FieldAlignment
 {
