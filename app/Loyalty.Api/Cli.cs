@@ -1,6 +1,6 @@
 using System.CommandLine;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
-using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Options;

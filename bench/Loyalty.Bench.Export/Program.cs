@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Fulfilment.Export;
-using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

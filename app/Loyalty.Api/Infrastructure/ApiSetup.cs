@@ -1,6 +1,6 @@
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Operations;
-using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
 using Loyalty.Api.Infrastructure.OpenApi;

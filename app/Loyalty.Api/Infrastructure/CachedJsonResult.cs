@@ -1,9 +1,20 @@
 using System.Reflection;
-using Loyalty.Api.Features.Programmes;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace Loyalty.Api.Infrastructure;
+
+/// <summary>A pre-serialised JSON response and its strong ETag.</summary>
+public sealed record CachedJson(byte[] Body, string ETag)
+{
+    public static CachedJson Of<T>(T value, JsonSerializerOptions json)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, json);
+        return new CachedJson(body, $"\"{Convert.ToBase64String(SHA256.HashData(body), 0, 18).Replace('+', '-').Replace('/', '_')}\"");
+    }
+}
 
 /// <summary>
 /// Writes pre-serialised JSON with its strong ETag, or 304 when the client's <c>If-None-Match</c> already

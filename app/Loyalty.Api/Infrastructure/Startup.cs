@@ -1,4 +1,4 @@
-using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure.Database;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

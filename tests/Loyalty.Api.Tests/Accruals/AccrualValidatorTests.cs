@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Loyalty.Api.Domain;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Accruals;
-using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure;
 
 namespace Loyalty.Api.Tests.Accruals;

@@ -1,5 +1,5 @@
 using Loyalty.Api.Domain;
-using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Amazon.SQS.Model;
-using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Tests.Infrastructure;

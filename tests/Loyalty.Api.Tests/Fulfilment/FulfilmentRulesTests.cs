@@ -2,15 +2,15 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Fulfilment.Export;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using MySqlConnector;
 
 namespace Loyalty.Api.Tests.Fulfilment;
@@ -512,7 +512,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
 
     /// <summary>An exporter on the fixture's database and bucket with settings or a clock of the test's own.</summary>
     private BatchExporter ExporterWith(IOptions<FulfilmentOptions> options, TimeProvider time) =>
-        new(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Features.Programmes.CatalogueStore>(), options, time,
+        new(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Domain.Catalogue.CatalogueStore>(), options, time,
             NullLogger<BatchExporter>.Instance);
 
     private async Task<DateTime?> LastCutoffAtAsync(string programme)

@@ -5,8 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Loyalty.Api.Domain;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Members;
-using Loyalty.Api.Features.Programmes;
 using Loyalty.Api.Infrastructure;
 
 namespace Loyalty.Api.Features.Accruals;

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Dapper;
-using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Dapper;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
-using Loyalty.Api.Features.Programmes;
 using MySqlConnector;
 
 namespace Loyalty.Api.Features.Fulfilment;

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Loyalty.Api.Domain;
-using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
 
 namespace Loyalty.Api.Features.Members;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Loyalty.Api.Features.Programmes;
+using Loyalty.Api.Domain.Catalogue;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Loyalty.Api.Infrastructure.Auth;

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using Loyalty.Api.Features.Accruals;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.Events;
+using Loyalty.Api.Domain.Transactions;
+using Loyalty.Api.Features.Accruals;
 using Loyalty.Api.Features.Events;
 using Loyalty.Api.Features.Members;
 using Loyalty.Api.Features.Operations;
-using Loyalty.Api.Features.Programmes;
-using Loyalty.Api.Domain.Transactions;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Loyalty.Api.Infrastructure.OpenApi;

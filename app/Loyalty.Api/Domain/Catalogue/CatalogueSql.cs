@@ -1,6 +1,6 @@
-namespace Loyalty.Api.Features.Programmes;
+namespace Loyalty.Api.Domain.Catalogue;
 
-public static class ProgrammesSql
+public static class CatalogueSql
 {
     public const string Programmes = """
         SELECT code AS Code, name AS Name, type AS Type, region AS Region, currency AS Currency,

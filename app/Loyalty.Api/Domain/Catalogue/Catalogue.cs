@@ -1,21 +1,10 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
-using Loyalty.Api.Domain;
+using Loyalty.Api.Infrastructure;
 using MySqlConnector;
 
-namespace Loyalty.Api.Features.Programmes;
-
-/// <summary>A pre-serialised catalogue response and its strong ETag.</summary>
-public sealed record CachedJson(byte[] Body, string ETag)
-{
-    public static CachedJson Of<T>(T value, JsonSerializerOptions json)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(value, json);
-        return new CachedJson(body, $"\"{Convert.ToBase64String(SHA256.HashData(body), 0, 18).Replace('+', '-').Replace('/', '_')}\"");
-    }
-}
+namespace Loyalty.Api.Domain.Catalogue;
 
 /// <summary>
 /// An immutable snapshot of programmes, banks and token clients. The catalogue changes only by migration,
@@ -83,10 +72,10 @@ public sealed class CatalogueStore(MySqlDataSource dataSource, Microsoft.Extensi
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ProgrammeRow>(new CommandDefinition(ProgrammesSql.Programmes, cancellationToken: cancellationToken));
-        var banks = await connection.QueryAsync<(string Code, string Name)>(new CommandDefinition(ProgrammesSql.Banks, cancellationToken: cancellationToken));
-        var offers = await connection.QueryAsync<(string BankCode, string ProgrammeCode)>(new CommandDefinition(ProgrammesSql.BankProgrammes, cancellationToken: cancellationToken));
-        var clients = await connection.QueryAsync<(string ClientId, string BankCode)>(new CommandDefinition(ProgrammesSql.BankClients, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ProgrammeRow>(new CommandDefinition(CatalogueSql.Programmes, cancellationToken: cancellationToken));
+        var banks = await connection.QueryAsync<(string Code, string Name)>(new CommandDefinition(CatalogueSql.Banks, cancellationToken: cancellationToken));
+        var offers = await connection.QueryAsync<(string BankCode, string ProgrammeCode)>(new CommandDefinition(CatalogueSql.BankProgrammes, cancellationToken: cancellationToken));
+        var clients = await connection.QueryAsync<(string ClientId, string BankCode)>(new CommandDefinition(CatalogueSql.BankClients, cancellationToken: cancellationToken));
 
         var offersByBank = offers.ToLookup(o => o.BankCode, o => o.ProgrammeCode, StringComparer.Ordinal);
         var catalogue = new Catalogue(

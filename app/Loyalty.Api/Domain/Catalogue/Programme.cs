@@ -1,6 +1,6 @@
 using Loyalty.Api.Domain;
 
-namespace Loyalty.Api.Features.Programmes;
+namespace Loyalty.Api.Domain.Catalogue;
 
 /// <summary>A programme as the platform knows it: catalogue facts plus the rules it is validated by.</summary>
 public sealed record Programme(
