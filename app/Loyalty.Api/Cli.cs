@@ -66,10 +66,10 @@ public static class Cli
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddLoyaltyDatabase(builder.Configuration);
+        builder.Services.AddCatalogue();
         builder.Services.AddTokenIssuerSettings(builder.Configuration);
         if (withFulfilment)
         {
-            builder.Services.AddSingleton<CatalogueStore>();
             builder.Services.AddLoyaltyFulfilment(builder.Configuration, withWorker: false);
         }
 

@@ -6,6 +6,7 @@ using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -76,8 +77,8 @@ public sealed partial class ProgrammeSimulator
         await foreach (var key in ListKeysAsync(InboundPrefix, cancellationToken))
         {
             if (key.Split('/') is ["inbound", var code, var fileName]
-                && PartnerFileSpecs.TryGet(code, out var spec)
-                && spec.TryParseHandbackFileName(fileName, out var sequence, out _))
+                && ProgrammeDefinitions.TryGet(code, out var programme)
+                && programme.Exchange.TryParseHandbackFileName(fileName, out var sequence, out _))
             {
                 handbacks.TryAdd((code, sequence), key);
             }
@@ -266,10 +267,10 @@ public sealed partial class ProgrammeSimulator
     private AccrualObject? TryLocate(string key) =>
         key.Split('/') is [var prefix, var code, var fileName]
         && prefix == OutboundPrefix.TrimEnd('/')
-        && PartnerFileSpecs.TryGet(code, out var spec)
+        && ProgrammeDefinitions.TryGet(code, out var programme)
         && settings.Members.Programmes.ContainsKey(code)
-        && spec.TryParseAccrualFileName(fileName, out var sequence, out _)
-            ? new AccrualObject(spec, key, fileName, sequence)
+        && programme.Exchange.TryParseAccrualFileName(fileName, out var sequence, out _)
+            ? new AccrualObject(programme.Exchange, key, fileName, sequence)
             : null;
 
     private async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Loyalty.Api.Domain;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Simulation;
@@ -115,10 +116,12 @@ public sealed class SeededMembers
     private static ProgrammeMembers ToProgramme(string source, string code, ProgrammeEntry entry)
     {
         var where = $"{source}: {code}";
-        if (!PartnerFileSpecs.TryGet(code, out var spec))
+        if (!ProgrammeDefinitions.TryGet(code, out var programme))
         {
             throw new InvalidDataException($"{where}: not a programme with partner files");
         }
+
+        var spec = programme.Exchange;
 
         NameRule rule;
         try
@@ -133,6 +136,12 @@ public sealed class SeededMembers
         if (rule != NameRule.None && !spec.OutcomeCodes.TryGetCode(CanonicalOutcome.NameMismatch, out _))
         {
             throw new InvalidDataException($"{where}: rule {entry.NameRule} can fail, but the programme has no NAME_MISMATCH code");
+        }
+
+        if (rule != programme.NameRule)
+        {
+            // The file names the rule so it reads on its own; the programme's definition decides it.
+            throw new InvalidDataException($"{where}: rule {entry.NameRule}, but the programme matches names by {PersonNames.ToCode(programme.NameRule)}");
         }
 
         var members = entry.Members.Select(member => ToMember(where, rule, member)).ToList();

@@ -84,7 +84,7 @@ public static class ApiSetup
 
         services.AddOptions<InstanceOptions>().Bind(configuration.GetSection(InstanceOptions.Section));
         services.AddSingleton<InstanceIdentity>();
-        services.AddSingleton<CatalogueStore>();
+        services.AddCatalogue();
         services.AddHostedService<StartupTasks>();
         // After StartupTasks: hosted services start in order, so the worker never sees an unloaded catalogue.
         services.AddLoyaltyFulfilment(configuration, withWorker: true);

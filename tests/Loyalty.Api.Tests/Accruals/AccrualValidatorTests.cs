@@ -12,14 +12,7 @@ public sealed class AccrualValidatorTests
     private static readonly DateTimeOffset Now = new(2025, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly Catalogue Catalogue = new(
-        [
-            new Programme("CORV", "Corvane Airways Miles", "airline", "Europe", "Corvane Miles", "", 500, 200_000, 50, 3,
-                new TimeOnly(17, 0), "", "", NameRule.SurnameFold, new MemberIdRule("REMOVE_SPACES", "^[0-9]{10}$", "LUHN"),
-                "CSV_HEADER", "UTF-8"),
-            new Programme("HALC", "Halcyra Alpine Resorts", "hotel", "Central Europe", "Halcyra Stars", "", 1_000, 300_000, 250, 4,
-                new TimeOnly(16, 0), "", "", NameRule.FullFold, new MemberIdRule("TRIM", "^[0-9]{9}$", "DAMM"),
-                "SEMICOLON_CSV", "ISO-8859-1"),
-        ],
+        [ProgrammeDefinitions.Get("CORV"), ProgrammeDefinitions.Get("HALC")],
         [new Bank("HARB", "Harbourline Bank", new HashSet<string> { "CORV", "HALC" })],
         new Dictionary<string, string>(),
         JsonSerializerOptions.Web);

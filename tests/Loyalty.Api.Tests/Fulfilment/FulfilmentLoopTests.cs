@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Amazon.SQS.Model;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
@@ -69,7 +70,7 @@ public sealed class FulfilmentLoopTests(FulfilmentFixture fixture)
         var done = await TransactionAsync(bank, fulfilled);
         Assert.Equal("fulfilled", done.GetProperty("status").GetString());
         Assert.Equal("SUCCESS", done.GetProperty("outcome").GetProperty("code").GetString());
-        Assert.True(PartnerFileSpecs.Get(programme).OutcomeCodes.TryGetCode(CanonicalOutcome.Success, out var successCode));
+        Assert.True(ProgrammeDefinitions.Get(programme).Exchange.OutcomeCodes.TryGetCode(CanonicalOutcome.Success, out var successCode));
         Assert.Equal(successCode, done.GetProperty("outcome").GetProperty("programmeCode").GetString());
         var refused = await TransactionAsync(bank, rejected);
         Assert.Equal("rejected", refused.GetProperty("status").GetString());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Fulfilment.Export;
@@ -212,7 +213,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         var firstBytes = await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, first);
 
         // The same bytes again, delivered a day later under that day's name.
-        var spec = PartnerFileSpecs.Get("LUMO");
+        var spec = ProgrammeDefinitions.Get("LUMO").Exchange;
         var resent = await fixture.PutInboundAsync("LUMO",
             spec.HandbackFileName(file.Batch.FileSequence, DateOnly.FromDateTime(today.UtcDateTime).AddDays(1)), firstBytes);
         Assert.Equal(IngestOutcome.Duplicate, (await Ingester.IngestAsync(resent, CancellationToken.None)).Outcome);
@@ -260,7 +261,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     [Fact]
     public async Task HandbackForAFileNeverSent_IsRefused()
     {
-        var spec = PartnerFileSpecs.Get("CORV");
+        var spec = ProgrammeDefinitions.Get("CORV").Exchange;
         using var buffer = new MemoryStream();
         await spec.Format.WriteHandbackAsync(buffer, new HandbackHeader("CORV", 99_999, DateTimeOffset.UtcNow),
             [new HandbackLine(0, "01JPAM9S346Q3D25VT4F5V37E3", null, "0000", null, null, "Credited")], CancellationToken.None);
@@ -301,7 +302,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         var export = (await Exporter.ExportNowAsync("QUIL", CancellationToken.None)).Single();
         var file = await fixture.ReadAccrualFileAsync("QUIL", export.FileName!);
         var lines = await fixture.LinesOfAsync(file, ids);
-        var spec = PartnerFileSpecs.Get("QUIL");
+        var spec = ProgrammeDefinitions.Get("QUIL").Exchange;
         HandbackLine Row(AccrualLine line, string code, long credited, string? memberId = null) =>
             new(0, null, line.RowSequence, code, credited, memberId ?? line.MemberId, null);
         var rows = file.Lines
@@ -425,7 +426,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         Assert.Equal(("submitted", 4), await StatusAsync(old.Id));
 
         // The old handback again, a day later under that day's name: already applied, ignored.
-        var spec = PartnerFileSpecs.Get("QUIL");
+        var spec = ProgrammeDefinitions.Get("QUIL").Exchange;
         var resent = await fixture.PutInboundAsync("QUIL",
             spec.HandbackFileName(old.File.Batch.FileSequence, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1)),
             await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, oldKey));

@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
 
@@ -89,14 +90,14 @@ public static class FulfilmentSteps
     public static async Task<AccrualFile> ReadAccrualFileAsync(this FulfilmentFixture fixture, string programme, string fileName)
     {
         var bytes = await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, $"outbound/{programme}/{fileName}");
-        return await PartnerFileSpecs.Get(programme).Format.ReadAccrualsAsync(new MemoryStream(bytes), fileName, CancellationToken.None);
+        return await ProgrammeDefinitions.Get(programme).Exchange.Format.ReadAccrualsAsync(new MemoryStream(bytes), fileName, CancellationToken.None);
     }
 
     /// <summary>Drops a handback answering <paramref name="file"/> with one outcome per row, as the programme would.</summary>
     public static async Task<string> PutHandbackAsync(this FulfilmentFixture fixture, AccrualFile file,
         Func<AccrualLine, CanonicalOutcome?> outcomeOf, DateTimeOffset processedAt, string? fileNameOverride = null)
     {
-        var spec = PartnerFileSpecs.Get(file.Batch.ProgrammeCode);
+        var spec = ProgrammeDefinitions.Get(file.Batch.ProgrammeCode).Exchange;
         var lines = file.Lines
             .Select(line => (line, outcome: outcomeOf(line)))
             .Where(x => x.outcome is not null)

@@ -1,4 +1,5 @@
 using System.Text;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
 using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
@@ -18,7 +19,7 @@ public sealed class FileAnswerTests
     [MemberData(nameof(SimulatorTesting.Programmes), MemberType = typeof(SimulatorTesting))]
     public async Task Handback_HasOneRowPerAccrualRow_ReferringToIt_WithTheExpectedOutcome(string code)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var active = Member(code, MemberStatus.Active);
         var closed = Member(code, MemberStatus.Closed);
         var suspended = Member(code, MemberStatus.Suspended);
@@ -80,7 +81,7 @@ public sealed class FileAnswerTests
     [MemberData(nameof(SimulatorTesting.Programmes), MemberType = typeof(SimulatorTesting))]
     public async Task EmptyAccrualFile_GetsAnEmptyHandback(string code)
     {
-        var (answer, handback) = await AnswerAsync(PartnerFileSpecs.Get(code), [], Settings());
+        var (answer, handback) = await AnswerAsync(ProgrammeDefinitions.Get(code).Exchange, [], Settings());
 
         Assert.Empty(answer.Rows);
         Assert.Empty(handback.Lines);
@@ -90,7 +91,7 @@ public sealed class FileAnswerTests
     [MemberData(nameof(SimulatorTesting.Programmes), MemberType = typeof(SimulatorTesting))]
     public async Task MixedOutcomes_AreAllCodesTheProgrammeKnows_AndFileReadsBackWhole(string code)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var active = Member(code, MemberStatus.Active);
         var lines = Enumerable.Range(1, 300).Select(i => Line(i, active.MemberId, active.GivenName, active.Surname)).ToList();
         var everything = string.Join(",", CanonicalOutcomes.All.Select(d => $"{d.Code}=1"));
@@ -106,8 +107,8 @@ public sealed class FileAnswerTests
     [Fact]
     public async Task HalcHandback_IsLatin1_AndCorvHandbackQuotesTheTextWithAComma()
     {
-        var halc = PartnerFileSpecs.Get("HALC");
-        var corv = PartnerFileSpecs.Get("CORV");
+        var halc = ProgrammeDefinitions.Get("HALC").Exchange;
+        var corv = ProgrammeDefinitions.Get("CORV").Exchange;
 
         var halcBytes = await HandbackBytesAsync(halc, [Line(1, "412000008", "Łucja", "Dvořák")], Settings());
         var corvBytes = await HandbackBytesAsync(corv, [Line(1, "0047182902", "Jörg", "Müller")], Settings("PROGRAMME_ERROR=1"));
@@ -119,7 +120,7 @@ public sealed class FileAnswerTests
     [Fact]
     public async Task UnreadableAccrualFile_IsRefused_AndNothingIsWritten()
     {
-        var spec = PartnerFileSpecs.Get("QUIL");
+        var spec = ProgrammeDefinitions.Get("QUIL").Exchange;
         using var accrual = new MemoryStream(Encoding.UTF8.GetBytes("H|QUIL|000042|20250314|090000\nD|1|314159266|H|Tanaka|5000|20250314\nT|1|9999\n"));
         using var handback = new MemoryStream();
 
@@ -133,7 +134,7 @@ public sealed class FileAnswerTests
     [Fact]
     public async Task AccrualFileWithAnotherProgrammesName_IsRefused()
     {
-        var corv = PartnerFileSpecs.Get("CORV");
+        var corv = ProgrammeDefinitions.Get("CORV").Exchange;
         var bytes = await WriteAccrualsAsync(corv, Batch("CORV", Sequence), [Line(1, "0047182902", "Jörg", "Müller")]);
         using var accrual = new MemoryStream(bytes);
         using var handback = new MemoryStream();

@@ -1,3 +1,4 @@
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
 using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
@@ -58,7 +59,7 @@ public sealed class OutcomeMixTests
     [Fact]
     public void Pick_OnlyLandsOnOutcomesTheProgrammeHasACodeFor()
     {
-        var lumo = PartnerFileSpecs.Get("LUMO").OutcomeCodes;
+        var lumo = ProgrammeDefinitions.Get("LUMO").Exchange.OutcomeCodes;
         var nameMismatchOnly = OutcomeMix.Parse("NAME_MISMATCH=1");
         var withError = OutcomeMix.Parse("NAME_MISMATCH=99,PROGRAMME_ERROR=1");
 
@@ -72,7 +73,7 @@ public sealed class OutcomeMixTests
     [Fact]
     public void Pick_SplitsTheDrawRangeByWeightInCanonicalOrder()
     {
-        var codes = PartnerFileSpecs.Get("CORV").OutcomeCodes;
+        var codes = ProgrammeDefinitions.Get("CORV").Exchange.OutcomeCodes;
         var mix = OutcomeMix.Parse("PROGRAMME_ERROR=2,SUCCESS=3");
 
         Assert.Equal([Success, Success, Success, ProgrammeError, ProgrammeError, Success],
@@ -82,7 +83,7 @@ public sealed class OutcomeMixTests
     [Fact]
     public void SameRowInSameFile_AlwaysGetsTheSameOutcome()
     {
-        var spec = PartnerFileSpecs.Get("CORV");
+        var spec = ProgrammeDefinitions.Get("CORV").Exchange;
         var lines = Enumerable.Range(1, 200).Select(i => Line(i, ActiveCorvMember, "Jörg", "Müller")).ToList();
 
         var first = lines.Select(line => ProgrammeSimulator.AnswerRow(spec, Settings("SUCCESS=1,PROGRAMME_ERROR=1"), 7, line).Outcome).ToList();
@@ -98,7 +99,7 @@ public sealed class OutcomeMixTests
     {
         // Pinned, and checked outside .NET: the first 8 bytes of SHA-256("CORV\n{transaction id}\n3"), big-endian, mod 2.
         // A draw from string.GetHashCode would change from one process to the next.
-        var spec = PartnerFileSpecs.Get("CORV");
+        var spec = ProgrammeDefinitions.Get("CORV").Exchange;
         var outcomes = Enumerable.Range(1, 12)
             .Select(i => ProgrammeSimulator.AnswerRow(spec, Settings("SUCCESS=1,PROGRAMME_ERROR=1"), 3, Line(i, ActiveCorvMember, null, "Müller")).Outcome);
 
@@ -108,7 +109,7 @@ public sealed class OutcomeMixTests
     [Fact]
     public void ProgrammeErrorRow_ResentInLaterFiles_Succeeds()
     {
-        var spec = PartnerFileSpecs.Get("CORV");
+        var spec = ProgrammeDefinitions.Get("CORV").Exchange;
         var settings = Settings("SUCCESS=1,PROGRAMME_ERROR=1");
         var retried = Enumerable.Range(1, 100)
             .Select(i => Line(i, ActiveCorvMember, null, "Müller"))
@@ -124,7 +125,7 @@ public sealed class OutcomeMixTests
     public void RowsWithoutTransactionIds_DrawByPositionMemberAndAmount()
     {
         // QUIL files carry no transaction id: rows are told apart by row sequence, member and amount.
-        var spec = PartnerFileSpecs.Get("QUIL");
+        var spec = ProgrammeDefinitions.Get("QUIL").Exchange;
         var settings = Settings("SUCCESS=1,PROGRAMME_ERROR=1");
         var outcomes = Enumerable.Range(1, 100)
             .Select(i => new AccrualLine(i, "", "314159266", "H", "Tanaka", 5_000, new DateOnly(2025, 3, 14), ""))
@@ -137,7 +138,7 @@ public sealed class OutcomeMixTests
     [Fact]
     public void ManyRows_FollowTheWeightsRoughly()
     {
-        var spec = PartnerFileSpecs.Get("CORV");
+        var spec = ProgrammeDefinitions.Get("CORV").Exchange;
         var settings = Settings("SUCCESS=90,PROGRAMME_ERROR=5,ACCOUNT_CLOSED=5");
         const int Rows = 20_000;
 

@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Fulfilment;
 using Loyalty.Api.Tests.Infrastructure;
@@ -31,7 +32,7 @@ public sealed class ProgrammeSimulatorTests(FulfilmentFixture fixture)
 
         Assert.Equal([corv, quil], answered.Select(file => file.AccrualKey));
         Assert.Equal(
-            [$"inbound/CORV/{PartnerFileSpecs.Get("CORV").HandbackFileName(7, Today)}", $"inbound/QUIL/{PartnerFileSpecs.Get("QUIL").HandbackFileName(12, Today)}"],
+            [$"inbound/CORV/{ProgrammeDefinitions.Get("CORV").Exchange.HandbackFileName(7, Today)}", $"inbound/QUIL/{ProgrammeDefinitions.Get("QUIL").Exchange.HandbackFileName(12, Today)}"],
             answered.Select(file => file.HandbackKey));
         Assert.Equal(answered.Select(file => file.HandbackKey), await S3.KeysAsync(bucket, "inbound/"));
         var corvAnswer = answered[0];
@@ -82,7 +83,7 @@ public sealed class ProgrammeSimulatorTests(FulfilmentFixture fixture)
     {
         var bucket = await NewBucketAsync();
         var key = await PutAccrualAsync(bucket, "VERD", 5, Line(1, "7KQ4M2ZD", null, "García"));
-        var existing = $"inbound/VERD/{PartnerFileSpecs.Get("VERD").HandbackFileName(5, new DateOnly(2025, 3, 14))}";
+        var existing = $"inbound/VERD/{ProgrammeDefinitions.Get("VERD").Exchange.HandbackFileName(5, new DateOnly(2025, 3, 14))}";
         await PutAsync(bucket, existing, [1, 2, 3]);
 
         var answered = await new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt)).AnswerNewFilesAsync(CancellationToken.None);
@@ -96,7 +97,7 @@ public sealed class ProgrammeSimulatorTests(FulfilmentFixture fixture)
     public async Task UnreadableAccrualFile_IsReportedFailedOnce_AndNotAnswered()
     {
         var bucket = await NewBucketAsync();
-        var spec = PartnerFileSpecs.Get("TAMR");
+        var spec = ProgrammeDefinitions.Get("TAMR").Exchange;
         var key = $"outbound/TAMR/{spec.AccrualFileName(9, new DateOnly(2025, 3, 14))}";
         await PutAsync(bucket, key, "not json\n"u8.ToArray());
         var simulator = new ProgrammeSimulator(S3, bucket, Settings(), new FixedTime(ProcessedAt));
@@ -193,7 +194,7 @@ public sealed class ProgrammeSimulatorTests(FulfilmentFixture fixture)
 
     private async Task<string> PutAccrualAsync(string bucket, string code, int sequence, params AccrualLine[] lines)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var batch = Batch(code, sequence);
         var key = $"outbound/{code}/{spec.AccrualFileName(sequence, batch.FileDate)}";
         await PutAsync(bucket, key, await WriteAccrualsAsync(spec, batch, lines));

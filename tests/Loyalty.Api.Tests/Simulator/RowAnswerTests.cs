@@ -1,3 +1,4 @@
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
 using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
@@ -123,13 +124,13 @@ public sealed class RowAnswerTests
         var decomposed = Assert.Single(await AsReadAsync(code, Line(1, memberId,
             givenName.Normalize(System.Text.NormalizationForm.FormD), surname.Normalize(System.Text.NormalizationForm.FormD))));
 
-        Assert.Equal(Success, ProgrammeSimulator.AnswerRow(PartnerFileSpecs.Get(code), Settings(), 1, decomposed).Outcome);
+        Assert.Equal(Success, ProgrammeSimulator.AnswerRow(ProgrammeDefinitions.Get(code).Exchange, Settings(), 1, decomposed).Outcome);
     }
 
     [Fact]
     public void LumoHasNoNameMismatchCode_SoItsRuleIsNone()
     {
-        Assert.False(PartnerFileSpecs.Get("LUMO").OutcomeCodes.TryGetCode(NameMismatch, out _));
+        Assert.False(ProgrammeDefinitions.Get("LUMO").Exchange.OutcomeCodes.TryGetCode(NameMismatch, out _));
         Assert.Equal(Loyalty.Api.Domain.NameRule.None, Members.For("LUMO").NameRule);
     }
 
@@ -137,7 +138,7 @@ public sealed class RowAnswerTests
     [MemberData(nameof(SimulatorTesting.Programmes), MemberType = typeof(SimulatorTesting))]
     public void HandbackRow_RefersEchoesCreditsAndExplains_AsTheProgrammesFilesDo(string code)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var active = Member(code, MemberStatus.Active);
         var credited = new AccrualLine(4, TransactionId(4), active.MemberId, active.GivenName, active.Surname, 12_500, new DateOnly(2025, 3, 14), "HARB");
         var unknown = credited with { RowSequence = 5, TransactionId = TransactionId(5), MemberId = "0" };
@@ -158,6 +159,6 @@ public sealed class RowAnswerTests
         var onlyCorv = new SimulatorSettings { Members = new SeededMembers([Members.For("CORV")]) };
 
         Assert.Throws<KeyNotFoundException>(() =>
-            ProgrammeSimulator.AnswerRow(PartnerFileSpecs.Get("VERD"), onlyCorv, 1, Line(1, "7KQ4M2ZD", null, "García")));
+            ProgrammeSimulator.AnswerRow(ProgrammeDefinitions.Get("VERD").Exchange, onlyCorv, 1, Line(1, "7KQ4M2ZD", null, "García")));
     }
 }

@@ -84,6 +84,7 @@ public sealed class SeededMembersTests(ApiFixture api)
     [InlineData("""{"ZZZZ": {"nameRule": "NONE", "members": []}}""", "ZZZZ: not a programme with partner files")]
     [InlineData("""{"CORV": {"nameRule": "SURNAME", "members": []}}""", "Unknown name rule 'SURNAME'")]
     [InlineData("""{"LUMO": {"nameRule": "SURNAME_FOLD", "members": []}}""", "no NAME_MISMATCH code")]
+    [InlineData("""{"CORV": {"nameRule": "FULL_EXACT", "members": []}}""", "CORV: rule FULL_EXACT, but the programme matches names by SURNAME_FOLD")]
     [InlineData("""{"CORV": {"nameRule": "SURNAME_FOLD", "members": [{"memberId": "0047182902", "givenName": "Jörg", "surname": "Müller", "status": "frozen"}]}}""",
         "status 'frozen' is not active, closed or suspended")]
     [InlineData("""{"CORV": {"nameRule": "SURNAME_FOLD", "members": [{"memberId": "0047182902", "givenName": "Jörg", "surname": null, "status": "active"}]}}""",

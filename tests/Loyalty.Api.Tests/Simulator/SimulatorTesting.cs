@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Simulation;
 
@@ -45,7 +46,7 @@ internal static class SimulatorTesting
     /// <summary>The rows as the programme sees them: written by the platform's writer and read back by the format's reader.</summary>
     public static async Task<IReadOnlyList<AccrualLine>> AsReadAsync(string code, params AccrualLine[] lines)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var batch = Batch(code, 1);
         var bytes = await WriteAccrualsAsync(spec, batch, lines);
         using var input = new MemoryStream(bytes);
@@ -58,7 +59,7 @@ internal static class SimulatorTesting
         string code, string memberId, string? givenName, string? surname, SimulatorSettings? settings = null)
     {
         var line = Assert.Single(await AsReadAsync(code, Line(1, memberId, givenName, surname)));
-        return ProgrammeSimulator.AnswerRow(PartnerFileSpecs.Get(code), settings ?? Settings(), 1, line).Outcome;
+        return ProgrammeSimulator.AnswerRow(ProgrammeDefinitions.Get(code).Exchange, settings ?? Settings(), 1, line).Outcome;
     }
 
     private static async IAsyncEnumerable<T> ToAsync<T>(IEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Dapper;
+using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Infrastructure;
 using MySqlConnector;
 
@@ -72,29 +73,38 @@ public sealed class CatalogueStore(MySqlDataSource dataSource, Microsoft.Extensi
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ProgrammeRow>(new CommandDefinition(CatalogueSql.Programmes, cancellationToken: cancellationToken));
+        var active = await connection.QueryAsync<string>(new CommandDefinition(CatalogueSql.ActiveProgrammes, cancellationToken: cancellationToken));
         var banks = await connection.QueryAsync<(string Code, string Name)>(new CommandDefinition(CatalogueSql.Banks, cancellationToken: cancellationToken));
         var offers = await connection.QueryAsync<(string BankCode, string ProgrammeCode)>(new CommandDefinition(CatalogueSql.BankProgrammes, cancellationToken: cancellationToken));
         var clients = await connection.QueryAsync<(string ClientId, string BankCode)>(new CommandDefinition(CatalogueSql.BankClients, cancellationToken: cancellationToken));
 
         var offersByBank = offers.ToLookup(o => o.BankCode, o => o.ProgrammeCode, StringComparer.Ordinal);
         var catalogue = new Catalogue(
-            rows.Select(r => r.ToProgramme()),
+            active.Select(Defined),
             banks.Select(b => new Bank(b.Code, b.Name, offersByBank[b.Code].ToFrozenSet(StringComparer.Ordinal))),
             clients.ToDictionary(c => c.ClientId, c => c.BankCode, StringComparer.Ordinal),
             json.Value.SerializerOptions);
         Volatile.Write(ref current, catalogue);
     }
 
-    private sealed record ProgrammeRow(
-        string Code, string Name, string Type, string Region, string Currency, string Description,
-        long MinAmount, long MaxAmount, long AmountMultiple, int PromiseDays, TimeSpan CutoffUtc,
-        string EnrolmentUrl, string NameRule, string MemberIdNormalisation, string MemberIdPattern,
-        string MemberIdCheck, string MemberIdHint, string FileKind, string FileEncoding)
+    /// <summary>
+    /// The start-up check: a programme the database offers must have a definition with a usable file exchange
+    /// (its own, of a registered kind), or its accruals would be accepted and never sent.
+    /// </summary>
+    private static Programme Defined(string code)
     {
-        public Programme ToProgramme() => new(
-            Code, Name, Type, Region, Currency, Description, MinAmount, MaxAmount, AmountMultiple, PromiseDays,
-            TimeOnly.FromTimeSpan(CutoffUtc), EnrolmentUrl, MemberIdHint, PersonNames.ParseRule(NameRule),
-            new MemberIdRule(MemberIdNormalisation, MemberIdPattern, MemberIdCheck), FileKind, FileEncoding);
+        if (!ProgrammeDefinitions.TryGet(code, out var programme))
+        {
+            throw new InvalidOperationException(
+                $"Programme {code} is active in the database but not defined in ProgrammeDefinitions, so it has no file exchange; define it or deactivate it.");
+        }
+
+        if (programme.Exchange.ProgrammeCode != code || !PartnerFileFormats.IsRegistered(programme.Exchange.Kind))
+        {
+            throw new InvalidOperationException(
+                $"Programme {code} has no usable file exchange: it names programme {programme.Exchange.ProgrammeCode} and file kind {programme.Exchange.Kind}.");
+        }
+
+        return programme;
     }
 }

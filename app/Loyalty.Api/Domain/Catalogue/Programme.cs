@@ -1,8 +1,12 @@
-using Loyalty.Api.Domain;
+using System.Text;
+using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Api.Domain.Catalogue;
 
-/// <summary>A programme as the platform knows it: catalogue facts plus the rules it is validated by.</summary>
+/// <summary>
+/// A programme as the platform knows it: catalogue facts, the rules its requests are validated by and how it
+/// exchanges files. Each is one record in <see cref="ProgrammeDefinitions"/>.
+/// </summary>
 public sealed record Programme(
     string Code,
     string Name,
@@ -19,10 +23,10 @@ public sealed record Programme(
     string MemberIdHint,
     NameRule NameRule,
     MemberIdRule MemberIdRule,
-    string FileKind,
-    string FileEncoding)
+    PartnerFileSpec Exchange)
 {
-    public bool Latin1NamesOnly => FileEncoding == "ISO-8859-1";
+    /// <summary>The programme's files are Latin-1, so the names sent in them must be too.</summary>
+    public bool Latin1NamesOnly => Exchange.Format.Encoding.CodePage == Encoding.Latin1.CodePage;
 }
 
 public sealed record Bank(string Code, string Name, IReadOnlySet<string> ProgrammeCodes);

@@ -1,3 +1,4 @@
+using System.Text;
 using static Loyalty.Api.Domain.PartnerFiles.FixedWidthField;
 
 namespace Loyalty.Api.Domain.PartnerFiles;
@@ -9,6 +10,13 @@ namespace Loyalty.Api.Domain.PartnerFiles;
 /// </summary>
 internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileFormat
 {
+    public Encoding Encoding => Text.Encoding;
+
+    public bool HandbackAnswersEveryRow => false;
+
+    // The row sequence and the trailer count are six digits wide (DOMAIN.md §5.4).
+    public int MaxRowsPerFile => 999_999;
+
     private const string DateFormat = "yyyyMMdd";
 
     private static readonly PartnerText Text = new(PartnerText.Ascii, LineEnding.CrLf, ToleratesByteOrderMark: false);

@@ -1,3 +1,4 @@
+using System.Text;
 using Loyalty.Api.Domain;
 
 namespace Loyalty.Api.Domain.PartnerFiles;
@@ -8,6 +9,12 @@ namespace Loyalty.Api.Domain.PartnerFiles;
 /// </summary>
 internal sealed class HeaderedDelimitedFormat(PartnerFileSpec spec, HeaderedDelimitedLayout layout) : IPartnerFileFormat
 {
+    public Encoding Encoding => layout.Text.Encoding;
+
+    public bool HandbackAnswersEveryRow => layout.Trailer is null;
+
+    public int MaxRowsPerFile => int.MaxValue;
+
     public async Task<FileTotals> WriteAccrualsAsync(
         Stream output, AccrualBatch batch, IAsyncEnumerable<AccrualLine> lines, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
@@ -6,6 +8,18 @@ namespace Loyalty.Api.Domain.PartnerFiles;
 /// </summary>
 public interface IPartnerFileFormat
 {
+    /// <summary>The text encoding of both files; a name sent in them must be representable in it.</summary>
+    Encoding Encoding { get; }
+
+    /// <summary>
+    /// Whether a handback must answer every row of the accrual file: where it carries no trailer, that is its only
+    /// whole-file check (DOMAIN.md §5.1, §5.6), so a different row count refuses the file.
+    /// </summary>
+    bool HandbackAnswersEveryRow { get; }
+
+    /// <summary>The most detail rows one accrual file can carry; a bigger batch is split over several files of the same cutoff.</summary>
+    int MaxRowsPerFile { get; }
+
     /// <summary>
     /// Writes the accrual file of <paramref name="batch"/> as the rows arrive, so memory stays flat however big the
     /// batch; rows must come in file order, numbered 1, 2, 3…

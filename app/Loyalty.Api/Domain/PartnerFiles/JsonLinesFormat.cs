@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Loyalty.Api.Domain;
@@ -11,6 +12,12 @@ namespace Loyalty.Api.Domain.PartnerFiles;
 /// </summary>
 internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
 {
+    public Encoding Encoding => Text.Encoding;
+
+    public bool HandbackAnswersEveryRow => false;
+
+    public int MaxRowsPerFile => int.MaxValue;
+
     private const string DateFormat = "yyyy-MM-dd";
     private const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 

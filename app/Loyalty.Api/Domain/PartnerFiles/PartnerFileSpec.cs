@@ -1,8 +1,8 @@
 namespace Loyalty.Api.Domain.PartnerFiles;
 
 /// <summary>
-/// The six file kinds of DOMAIN.md §5; a programme chooses one. Names mirror the <c>file_kind</c> of the
-/// <c>programmes</c> table (<c>CSV_HEADER</c>, <c>PIPE_HDT</c>, …).
+/// The six file kinds of DOMAIN.md §5; a programme chooses one, and <see cref="PartnerFileFormats"/> registers the
+/// format class of each. The <c>file_kind</c> of the <c>programmes</c> table spells them <c>CSV_HEADER</c>, <c>PIPE_HDT</c>, ….
 /// </summary>
 public enum PartnerFileKind
 {
@@ -34,8 +34,8 @@ public enum HandbackReference
 
 /// <summary>
 /// How one programme exchanges files (DOMAIN.md §5): its file kind, its accrual and handback file names, what
-/// handback rows refer to and which outcome code table it uses. A new programme is one more of these in
-/// <see cref="PartnerFileSpecs"/>, choosing an existing kind and code set.
+/// handback rows refer to and which outcome code table it uses: the exchange part of a programme's record in
+/// <see cref="Catalogue.ProgrammeDefinitions"/>, choosing an existing kind and code set.
 /// </summary>
 public sealed record PartnerFileSpec(
     string ProgrammeCode,
@@ -46,28 +46,7 @@ public sealed record PartnerFileSpec(
     OutcomeCodeSet OutcomeCodes)
 {
     /// <summary>The reader and writer of this programme's files; stateless and cheap, so it is made on demand.</summary>
-    public IPartnerFileFormat Format => Kind switch
-    {
-        PartnerFileKind.CsvHeader => new HeaderedDelimitedFormat(this, HeaderedDelimitedLayout.CsvHeader),
-        PartnerFileKind.PipeHdt => new PipeHdtFormat(this),
-        PartnerFileKind.JsonLines => new JsonLinesFormat(this),
-        PartnerFileKind.FixedWidth => new FixedWidthFormat(this),
-        PartnerFileKind.SemicolonCsv => new HeaderedDelimitedFormat(this, HeaderedDelimitedLayout.SemicolonCsv),
-        PartnerFileKind.TsvHeader => new HeaderedDelimitedFormat(this, HeaderedDelimitedLayout.TsvHeader),
-        _ => throw new InvalidOperationException($"{ProgrammeCode} has an unknown file kind {Kind}."),
-    };
-
-    /// <summary>
-    /// CORV and VERD handbacks carry no trailer; their only whole-file check is that they answer every row of
-    /// the accrual file (DOMAIN.md §5.1, §5.6), so a different row count refuses the file.
-    /// </summary>
-    public bool HandbackAnswersEveryRow => Kind is PartnerFileKind.CsvHeader or PartnerFileKind.TsvHeader;
-
-    /// <summary>
-    /// The most detail rows one accrual file can carry: LUMO's row sequence and trailer count are six digits
-    /// wide (DOMAIN.md §5.4). A bigger batch is split over several files of the same cutoff.
-    /// </summary>
-    public int MaxRowsPerFile => Kind is PartnerFileKind.FixedWidth ? 999_999 : int.MaxValue;
+    public IPartnerFileFormat Format => PartnerFileFormats.Create(this);
 
     /// <param name="date">The UTC cutoff date of the batch.</param>
     public string AccrualFileName(int sequence, DateOnly date) => AccrualFiles.Format(sequence, date);

@@ -6,11 +6,15 @@ using MySqlConnector;
 
 namespace Loyalty.Api.Infrastructure.Database;
 
-/// <summary>Applies schema migrations and syncs the stage's token clients into <c>bank_clients</c>.</summary>
+/// <summary>
+/// Applies schema migrations, writes the reference data of every <see cref="IDatabaseSeed"/> and syncs the
+/// stage's token clients into <c>bank_clients</c>.
+/// </summary>
 public sealed partial class DatabaseMigrator(
     MySqlDataSource dataSource,
     IOptions<DatabaseOptions> database,
     IOptions<BankClientOptions> clients,
+    IEnumerable<IDatabaseSeed> seeds,
     ILogger<DatabaseMigrator> logger)
 {
     private const string LockName = "loyalty.migrations";
@@ -39,6 +43,7 @@ public sealed partial class DatabaseMigrator(
         try
         {
             ApplyMigrations();
+            await SeedAsync(cancellationToken);
             await SyncClientsAsync(cancellationToken);
         }
         finally
@@ -62,6 +67,17 @@ public sealed partial class DatabaseMigrator(
         var runner = scope.ServiceProvider.GetRequiredService<IMigrationRunner>();
         runner.MigrateUp();
         LogMigrated(logger);
+    }
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        foreach (var seed in seeds)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await seed.SeedAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 
     private async Task SyncClientsAsync(CancellationToken cancellationToken)

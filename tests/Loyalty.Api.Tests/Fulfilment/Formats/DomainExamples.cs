@@ -1,4 +1,5 @@
 using System.Text;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
@@ -26,7 +27,7 @@ internal sealed record ProgrammeExample(
     IReadOnlyList<CanonicalOutcome> Outcomes,
     DateTimeOffset ProcessedAt)
 {
-    public PartnerFileSpec Spec => PartnerFileSpecs.Get(Code);
+    public PartnerFileSpec Spec => ProgrammeDefinitions.Get(Code).Exchange;
 }
 
 internal static class DomainExamples

@@ -1,3 +1,4 @@
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
@@ -16,7 +17,7 @@ public sealed class FileNamePatternTests
     [InlineData("VERD", 12, "VERD-ACCRUAL-00012-03142025.tsv", "VERD-HANDBACK-00012-03142025.tsv")]
     public void Names_FollowThePatterns_AndParseBack(string code, int sequence, string accrual, string handback)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
 
         Assert.Equal(accrual, spec.AccrualFileName(sequence, Date));
         Assert.Equal(handback, spec.HandbackFileName(sequence, Date));
@@ -44,7 +45,7 @@ public sealed class FileNamePatternTests
     [InlineData("x/CORV_HBK_20250314_00001.csv")]
     [InlineData("")]
     public void OnlyTheExactName_Parses(string fileName) =>
-        Assert.False(PartnerFileSpecs.Get("CORV").TryParseHandbackFileName(fileName, out _, out _));
+        Assert.False(ProgrammeDefinitions.Get("CORV").Exchange.TryParseHandbackFileName(fileName, out _, out _));
 
     [Theory]
     [InlineData("LUMO", "LUMO00004220250314.dat")]
@@ -55,12 +56,12 @@ public sealed class FileNamePatternTests
     [InlineData("VERD", "VERD-HANDBACK-00012-14032025.tsv")]
     [InlineData("QUIL", "QUIL.HBCK.20250314.2051.txt")]
     public void NamesOfAnotherShape_DoNotParse(string code, string fileName) =>
-        Assert.False(PartnerFileSpecs.Get(code).TryParseHandbackFileName(fileName, out _, out _));
+        Assert.False(ProgrammeDefinitions.Get(code).Exchange.TryParseHandbackFileName(fileName, out _, out _));
 
     [Fact]
     public void DatesAreCalendarDates_WhateverTheFieldOrder()
     {
-        var spec = PartnerFileSpecs.Get("HALC");
+        var spec = ProgrammeDefinitions.Get("HALC").Exchange;
 
         Assert.True(spec.TryParseHandbackFileName("halc_reply_29022024_0001.csv", out _, out var leapDay));
         Assert.Equal(new DateOnly(2024, 2, 29), leapDay);
@@ -72,12 +73,12 @@ public sealed class FileNamePatternTests
     [InlineData(-1)]
     [InlineData(100_000)]
     public void SequenceOutsideTheField_CannotBeNamed(int sequence) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => PartnerFileSpecs.Get("CORV").AccrualFileName(sequence, Date));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProgrammeDefinitions.Get("CORV").Exchange.AccrualFileName(sequence, Date));
 
     [Fact]
     public void LargestSequence_IsTheWidestTheFieldHolds()
     {
-        var spec = PartnerFileSpecs.Get("HALC");
+        var spec = ProgrammeDefinitions.Get("HALC").Exchange;
 
         Assert.Equal(9999, spec.AccrualFiles.MaxSequence);
         Assert.Equal("halc_credit_14032025_9999.csv", spec.AccrualFileName(9999, Date));
@@ -96,11 +97,11 @@ public sealed class FileNamePatternTests
     [Fact]
     public void Registry_HasEveryProgrammeOnce_AndFindsThemExactly()
     {
-        Assert.Equal(PartnerFileTesting.ProgrammeCodes, PartnerFileSpecs.All.Select(spec => spec.ProgrammeCode));
-        Assert.True(PartnerFileSpecs.TryGet("LUMO", out var lumo));
-        Assert.Equal(PartnerFileKind.FixedWidth, lumo.Kind);
-        Assert.False(PartnerFileSpecs.TryGet("lumo", out _));
-        Assert.Throws<KeyNotFoundException>(() => PartnerFileSpecs.Get("XXXX"));
+        Assert.Equal(PartnerFileTesting.ProgrammeCodes, ProgrammeDefinitions.All.Select(programme => programme.Code));
+        Assert.True(ProgrammeDefinitions.TryGet("LUMO", out var lumo));
+        Assert.Equal(PartnerFileKind.FixedWidth, lumo.Exchange.Kind);
+        Assert.False(ProgrammeDefinitions.TryGet("lumo", out _));
+        Assert.Throws<KeyNotFoundException>(() => ProgrammeDefinitions.Get("XXXX").Exchange);
     }
 
     [Theory]
@@ -112,7 +113,7 @@ public sealed class FileNamePatternTests
     [InlineData("VERD", PartnerFileKind.TsvHeader, HandbackReference.TransactionId)]
     public void EachProgramme_HasItsKindAndReference(string code, PartnerFileKind kind, HandbackReference reference)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
 
         Assert.Equal(kind, spec.Kind);
         Assert.Equal(reference, spec.HandbackRefersTo);

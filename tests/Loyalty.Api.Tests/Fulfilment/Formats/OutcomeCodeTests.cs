@@ -1,3 +1,4 @@
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 
@@ -93,7 +94,7 @@ public sealed class OutcomeCodeTests
     [InlineData("LUMO", "LUMO")]
     [InlineData("TAMR", "TAMR")]
     public void EachProgramme_UsesItsCodeTable(string programme, string set) =>
-        Assert.Same(Set(set), PartnerFileSpecs.Get(programme).OutcomeCodes);
+        Assert.Same(Set(set), ProgrammeDefinitions.Get(programme).Exchange.OutcomeCodes);
 
     [Theory]
     [InlineData(Success, "SUCCESS", true, false)]

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
@@ -7,7 +8,7 @@ namespace Loyalty.Api.Tests.Fulfilment.Formats;
 /// <summary>Runs the formats over bytes in memory.</summary>
 internal static class PartnerFileTesting
 {
-    /// <summary>DOMAIN.md §3's catalogue, in its order: the list the code's own (PartnerFileSpecs, the seeds) must match.</summary>
+    /// <summary>DOMAIN.md §3's catalogue, in its order: the list the code's own (ProgrammeDefinitions) must match.</summary>
     public static readonly string[] ProgrammeCodes = ["CORV", "QUIL", "TAMR", "LUMO", "HALC", "VERD"];
 
     public static TheoryData<string> Programmes => new(ProgrammeCodes);

@@ -1,4 +1,5 @@
 using System.Text;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
 
@@ -42,7 +43,7 @@ public sealed class RoundTripTests
     [MemberData(nameof(PartnerFileTesting.Programmes), MemberType = typeof(PartnerFileTesting))]
     public async Task Handback_WrittenThenRead_GivesBackEveryCodeAndWhatTheFormatCarries(string code)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var header = new HandbackHeader(code, 123, ProcessedAt);
         // Every code of the programme's table, then one it does not know, which must come back as written.
         var codes = spec.OutcomeCodes.Codes.Keys.Append("ZZ").ToList();
@@ -62,7 +63,7 @@ public sealed class RoundTripTests
     [InlineData("VERD", "busy; \"resend\", later", "busy; \"resend\", later")]
     public async Task HandbackText_IsQuotedOnlyWhereTheFormatQuotes_AndReadsBackExactly(string code, string text, string written)
     {
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
         var line = new HandbackLine(0, "01JPAM9S346Q3D25VT4F5V37E3", null, "0000", null, null, text);
 
         var bytes = await WriteHandbackAsync(spec, new HandbackHeader(code, 1, ProcessedAt), [line]);

@@ -95,7 +95,7 @@ public sealed partial class BatchExporter(
     private async Task<IReadOnlyList<ExportResult>> ExportAsync(Programme programme, DateTimeOffset cutoff, bool scheduled, CancellationToken cancellationToken)
     {
         var results = new List<ExportResult>();
-        var maxRows = Math.Min(PartnerFileSpecs.Get(programme.Code).MaxRowsPerFile, options.Value.MaxRowsPerFile ?? int.MaxValue);
+        var maxRows = Math.Min(programme.Exchange.Format.MaxRowsPerFile, options.Value.MaxRowsPerFile ?? int.MaxValue);
         while (true)
         {
             var result = await ExportOneAsync(programme, cutoff, scheduled, maxRows, cancellationToken);
@@ -155,7 +155,7 @@ public sealed partial class BatchExporter(
         Programme programme, DateTimeOffset cutoff, bool scheduled, int maxRows, CancellationToken cancellationToken)
     {
         var code = programme.Code;
-        var spec = PartnerFileSpecs.Get(code);
+        var spec = programme.Exchange;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var counter = await connection.QuerySingleAsync<CounterRow>(new CommandDefinition(ExportSql.LockCounter,
@@ -213,7 +213,7 @@ public sealed partial class BatchExporter(
     /// </summary>
     private async Task<byte[]> UploadAsync(Programme programme, BatchRow batch, CancellationToken cancellationToken)
     {
-        var spec = PartnerFileSpecs.Get(programme.Code);
+        var spec = programme.Exchange;
         var path = Path.Combine(Path.GetTempPath(), $"loyalty-{Guid.NewGuid():N}.tmp");
         var fileOptions = new FileStreamOptions
         {

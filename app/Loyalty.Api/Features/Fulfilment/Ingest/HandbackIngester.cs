@@ -5,6 +5,7 @@ using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Dapper;
+using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.Database;
@@ -129,10 +130,12 @@ public sealed partial class HandbackIngester(
     {
         ArgumentNullException.ThrowIfNull(key);
         var parts = key.Split('/');
-        if (parts is not ["inbound", var code, var fileName] || !PartnerFileSpecs.TryGet(code, out var spec))
+        if (parts is not ["inbound", var code, var fileName] || !ProgrammeDefinitions.TryGet(code, out var programme))
         {
             return new IngestResult(key, IngestOutcome.Ignored);
         }
+
+        var spec = programme.Exchange;
 
         await using var lockConnection = await database.OpenConnectionAsync(cancellationToken);
         await using var held = await SessionLock.TryAcquireAsync(lockConnection, $"loyalty-ingest-{code}", cancellationToken);
@@ -215,7 +218,7 @@ public sealed partial class HandbackIngester(
         var batchId = batch.Id;
         var items = (await connection.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.BatchItems,
             new { BatchId = batchId }, transaction, cancellationToken: cancellationToken))).AsList();
-        if (spec.HandbackAnswersEveryRow && handback.Lines.Count != items.Count)
+        if (spec.Format.HandbackAnswersEveryRow && handback.Lines.Count != items.Count)
         {
             await transaction.RollbackAsync(cancellationToken);
             return await RefuseAsync(file, sequence,

@@ -1,0 +1,14 @@
+using Loyalty.Api.Infrastructure.Database;
+
+namespace Loyalty.Api.Domain.Catalogue;
+
+public static class CatalogueSetup
+{
+    /// <summary>The catalogue snapshot, and the programme definitions written into the database on every migration run.</summary>
+    public static IServiceCollection AddCatalogue(this IServiceCollection services)
+    {
+        services.AddSingleton<CatalogueStore>();
+        services.AddSingleton<IDatabaseSeed, CatalogueSync>();
+        return services;
+    }
+}
