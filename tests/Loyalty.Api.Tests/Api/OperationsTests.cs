@@ -80,6 +80,8 @@ public sealed class OperationsTests(ApiFixture api)
 
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("cognito");
         var scopes = scheme.GetProperty("flows").GetProperty("clientCredentials").GetProperty("scopes");
+        Assert.Equal(LoyaltyApiFactory.TokenEndpoint,
+            scheme.GetProperty("flows").GetProperty("clientCredentials").GetProperty("tokenUrl").GetString());
         Assert.All(Scopes.All, scope => Assert.True(scopes.TryGetProperty(scope, out _)));
         var accrual = paths.GetProperty("/v1/accruals").GetProperty("post");
         Assert.Equal(Scopes.AccrualsWrite, accrual.GetProperty("security")[0].GetProperty("cognito")[0].GetString());

@@ -78,12 +78,15 @@ public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
 
+    public const string TokenEndpoint = "https://loyalty-test.auth.eu-west-1.amazoncognito.com/oauth2/token";
+
     public LoyaltyApiFactory(string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides)
     {
         settings = new Dictionary<string, string?>
         {
             ["Database:ConnectionString"] = connectionString,
             ["Auth:Issuer"] = "http://127.0.0.1/loyalty-test-issuer",
+            ["Auth:TokenEndpoint"] = TokenEndpoint,
             ["Auth:DevelopmentKeyFile"] = keyFile,
             [$"BankClients:Clients:{ApiFixture.HarbClient}"] = "HARB",
             [$"BankClients:Clients:{ApiFixture.OrchClient}"] = "ORCH",

@@ -1,8 +1,10 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Dapper;
 using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Api.Infrastructure.Auth;
 using MySqlConnector;
 
 namespace Loyalty.Api.Domain.Catalogue;
@@ -62,6 +64,7 @@ public sealed class Catalogue
 
 /// <summary>Holds the current catalogue snapshot; loaded by <see cref="LoadAsync"/> before traffic is served.</summary>
 public sealed class CatalogueStore(MySqlDataSource dataSource, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    : IClientBanks
 {
     private Catalogue? current;
 
@@ -69,6 +72,9 @@ public sealed class CatalogueStore(MySqlDataSource dataSource, Microsoft.Extensi
         ?? throw new InvalidOperationException("The catalogue has not been loaded yet.");
 
     public bool IsLoaded => Volatile.Read(ref current) is not null;
+
+    public bool TryGetBank(string clientId, [NotNullWhen(true)] out string? bankCode) =>
+        Current.ClientBanks.TryGetValue(clientId, out bankCode);
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {

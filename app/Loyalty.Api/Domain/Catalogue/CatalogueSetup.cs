@@ -1,3 +1,4 @@
+using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
 
 namespace Loyalty.Api.Domain.Catalogue;
@@ -8,6 +9,7 @@ public static class CatalogueSetup
     public static IServiceCollection AddCatalogue(this IServiceCollection services)
     {
         services.AddSingleton<CatalogueStore>();
+        services.AddSingleton<IClientBanks>(provider => provider.GetRequiredService<CatalogueStore>());
         services.AddSingleton<IDatabaseSeed, CatalogueSync>();
         return services;
     }

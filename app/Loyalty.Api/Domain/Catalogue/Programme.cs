@@ -1,5 +1,6 @@
 using System.Text;
 using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Api.Infrastructure.OpenApi;
 
 namespace Loyalty.Api.Domain.Catalogue;
 
@@ -32,6 +33,7 @@ public sealed record Programme(
 public sealed record Bank(string Code, string Name, IReadOnlySet<string> ProgrammeCodes);
 
 /// <summary>The catalogue entry shown on a bank's site.</summary>
+[OpenApiExample(Example)]
 public sealed record ProgrammeView(
     string Code,
     string Name,
@@ -46,6 +48,14 @@ public sealed record ProgrammeView(
     MemberIdFormat MemberId,
     NameFields NameFields)
 {
+    internal const string Example = """
+        {"code":"CORV","name":"Corvane Airways Miles","type":"airline","region":"Europe","currency":"Corvane Miles",
+         "description":"Miles on Corvane's European network.","amount":{"min":500,"max":200000,"multipleOf":50},
+         "promise":{"businessDays":3,"text":"Credited within 3 business days"},"cutoffUtc":"17:00",
+         "enrolmentUrl":"https://corvane.example.com/join","memberId":{"hint":"10 digits, e.g. 0047182902 (spaces are ignored)"},
+         "nameFields":{"givenName":"optional","surname":"required"}}
+        """;
+
     public static ProgrammeView From(Programme p) => new(
         p.Code, p.Name, p.Type, p.Region, p.Currency, p.Description,
         new AmountRules(p.MinAmount, p.MaxAmount, p.AmountMultiple),
@@ -69,4 +79,5 @@ public sealed record MemberIdFormat(string Hint);
 /// <summary>Whether each name field must be sent (<c>required</c>) or may be (<c>optional</c>).</summary>
 public sealed record NameFields(string GivenName, string Surname);
 
+[OpenApiExample($$"""{"programmes":[{{ProgrammeView.Example}}]}""")]
 public sealed record ProgrammeList(IReadOnlyList<ProgrammeView> Programmes);

@@ -1,3 +1,5 @@
+using Loyalty.Api.Infrastructure.OpenApi;
+
 namespace Loyalty.Api.Domain.Transactions;
 
 /// <summary>
@@ -15,6 +17,12 @@ public static class TransactionStatus
 }
 
 /// <summary>What a bank sees of one of its transactions.</summary>
+[OpenApiExample("""
+    {"transactionId":"01JPAM9S346Q3D25VT4F5V37E3","bankReference":"HB-2025-000123","programmeCode":"CORV",
+     "memberId":"0047182902","givenName":"Jörg","surname":"Müller","amount":12500,"status":"pending","outcome":null,
+     "attempts":0,"expectedBy":null,"requestedAt":"2025-03-13T09:30:00Z","createdAt":"2025-03-13T09:30:01.123456Z",
+     "updatedAt":"2025-03-13T09:30:01.123456Z"}
+    """)]
 public sealed record TransactionView(
     string TransactionId,
     string BankReference,

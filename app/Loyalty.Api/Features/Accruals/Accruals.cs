@@ -6,8 +6,8 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Features.Members;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Api.Infrastructure.OpenApi;
 
 namespace Loyalty.Api.Features.Accruals;
 
@@ -15,6 +15,10 @@ namespace Loyalty.Api.Features.Accruals;
 /// An accrual request as sent. Every field is optional at the JSON level so that a missing or mistyped
 /// value is reported with its DOMAIN.md error code (422) rather than as a generic malformed body (400).
 /// </summary>
+[OpenApiExample("""
+    {"bankReference":"HB-2025-000123","programmeCode":"CORV","memberId":"0047182902","givenName":"Jörg",
+     "surname":"Müller","amount":12500,"requestedAt":"2025-03-13T09:30:00Z"}
+    """)]
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AccrualRequest(
     string? BankReference,
@@ -22,6 +26,7 @@ public sealed record AccrualRequest(
     string? MemberId,
     string? GivenName,
     string? Surname,
+    [property: OpenApiInteger("Programme units: a JSON integer within the programme's bounds and a multiple of its step.")]
     JsonElement? Amount,
     string? RequestedAt);
 

@@ -1,41 +1,14 @@
 using System.Text.Json.Serialization;
-using Loyalty.Api.Domain;
-using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Api.Infrastructure.OpenApi;
 
 namespace Loyalty.Api.Features.Members;
 
+[OpenApiExample("""{"memberId":"0047 1829 02","givenName":"Jörg","surname":"Müller"}""")]
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record MemberValidationRequest(string? MemberId, string? GivenName, string? Surname);
 
+[OpenApiExample("""
+    {"valid":false,"normalisedMemberId":"0047182903","errors":[{"field":"memberId","code":"MEMBER_ID_CHECK_DIGIT"}]}
+    """)]
 public sealed record MemberValidationResult(bool Valid, string? NormalisedMemberId, IReadOnlyList<FieldError> Errors);
-
-/// <summary>The member id and name checks a programme makes, shared by validation and accrual requests.</summary>
-public static class MemberChecks
-{
-    public const string MemberIdField = "memberId";
-    public const string GivenNameField = "givenName";
-    public const string SurnameField = "surname";
-
-    /// <summary>Adds every failing field to <paramref name="errors"/>; returns the normalised member id.</summary>
-    public static string? Check(Programme programme, string? memberId, string? givenName, string? surname, List<FieldError> errors)
-    {
-        var id = programme.MemberIdRule.Check(memberId);
-        if (id.ErrorCode is { } idError)
-        {
-            errors.Add(new FieldError(MemberIdField, idError));
-        }
-
-        if (PersonNames.Check(givenName, PersonNames.RequiresGivenName(programme.NameRule), programme.Latin1NamesOnly) is { } givenError)
-        {
-            errors.Add(new FieldError(GivenNameField, givenError));
-        }
-
-        if (PersonNames.Check(surname, PersonNames.RequiresSurname(programme.NameRule), programme.Latin1NamesOnly) is { } surnameError)
-        {
-            errors.Add(new FieldError(SurnameField, surnameError));
-        }
-
-        return id.NormalisedMemberId;
-    }
-}

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;

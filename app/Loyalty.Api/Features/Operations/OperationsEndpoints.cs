@@ -1,8 +1,10 @@
+using Loyalty.Api.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Api.Features.Operations;
 
 /// <summary>Which instance answered, echoing the caller's trace id: for load-balancer tests and the load generator.</summary>
+[OpenApiExample("""{"instanceId":"i-0abc123def4567890","traceId":"lb-test-000017"}""")]
 public sealed record InstanceInfo(string InstanceId, string? TraceId);
 
 public sealed class InstanceOptions

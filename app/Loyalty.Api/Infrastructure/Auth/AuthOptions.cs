@@ -10,6 +10,13 @@ public sealed class AuthOptions
     [Required]
     public string Issuer { get; set; } = "";
 
+    /// <summary>
+    /// Where banks get client-credentials tokens: in AWS the stage's Cognito token endpoint (the stack sets it with
+    /// the issuer). The OpenAPI document names it; where unset (local development) it names the issuer instead.
+    /// </summary>
+    [Url]
+    public string? TokenEndpoint { get; set; }
+
     /// <summary>Where the signing keys (JWKS) are discovered; defaults to the issuer.</summary>
     public string? Authority { get; set; }
 

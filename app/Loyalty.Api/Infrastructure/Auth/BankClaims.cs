@@ -1,11 +1,16 @@
 using System.Security.Claims;
-using Loyalty.Api.Domain.Catalogue;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Loyalty.Api.Infrastructure.Auth;
 
+/// <summary>Which bank a token client belongs to; the platform's catalogue answers it.</summary>
+public interface IClientBanks
+{
+    bool TryGetBank(string clientId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? bankCode);
+}
+
 /// <summary>Maps the token's client id to the bank it belongs to (the <c>bank_clients</c> table).</summary>
-public sealed class BankClaims(CatalogueStore catalogue) : IClaimsTransformation
+public sealed class BankClaims(IClientBanks clientBanks) : IClaimsTransformation
 {
     public const string BankCode = "loyalty:bank";
     public const string ClientId = "client_id";
@@ -22,7 +27,7 @@ public sealed class BankClaims(CatalogueStore catalogue) : IClaimsTransformation
         if (principal.Identity is not { IsAuthenticated: true }
             || principal.Identities.Any(identity => identity.AuthenticationType == BankIdentityType)
             || principal.FindFirst(ClientId)?.Value is not { } clientId
-            || !catalogue.Current.ClientBanks.TryGetValue(clientId, out var bank))
+            || !clientBanks.TryGetBank(clientId, out var bank))
         {
             return Task.FromResult(principal);
         }

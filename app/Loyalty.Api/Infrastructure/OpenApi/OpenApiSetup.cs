@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using Loyalty.Api.Features.Accruals;
 using Loyalty.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace Loyalty.Api.Infrastructure.OpenApi;
@@ -15,8 +15,9 @@ public static class OpenApiSetup
     public static IServiceCollection AddLoyaltyOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(DocumentName, options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
+                var auth = context.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value;
                 document.Info = new OpenApiInfo
                 {
                     Title = "Loyalty API",
@@ -33,7 +34,7 @@ public static class OpenApiSetup
                     {
                         ClientCredentials = new OpenApiOAuthFlow
                         {
-                            TokenUrl = new Uri("https://auth.loyalty.example.com/oauth2/token"),
+                            TokenUrl = new Uri(auth.TokenEndpoint ?? auth.Issuer),
                             Scopes = Scopes.Descriptions.ToDictionary(),
                         },
                     },
@@ -65,11 +66,12 @@ public static class OpenApiSetup
             });
             options.AddSchemaTransformer((schema, context, _) =>
             {
-                if (context.JsonPropertyInfo is { Name: "amount" } property && property.DeclaringType == typeof(AccrualRequest))
+                if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(OpenApiIntegerAttribute), inherit: false)
+                        is [OpenApiIntegerAttribute integer, ..])
                 {
                     schema.Type = JsonSchemaType.Integer;
                     schema.Format = "int64";
-                    schema.Description = "Programme units: a JSON integer within the programme's bounds and a multiple of its step.";
+                    schema.Description = integer.Description;
                 }
 
                 if (OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example)

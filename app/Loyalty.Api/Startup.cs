@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 
-namespace Loyalty.Api.Infrastructure;
+namespace Loyalty.Api;
 
 /// <summary>
 /// Migrates (when configured) and loads the catalogue before the server takes traffic: hosted services

@@ -1,6 +1,7 @@
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Operations;
+using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
 using Loyalty.Api.Infrastructure.OpenApi;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Scalar.AspNetCore;
 
-namespace Loyalty.Api.Infrastructure;
+namespace Loyalty.Api;
 
 public sealed class LimitsOptions
 {
