@@ -1,3 +1,5 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
 using NetArchTest.Rules;
 
 namespace Loyalty.Api.Tests.Domain;
@@ -30,6 +32,21 @@ public sealed class ArchitectureTests
     public void ThePlumbing_UsesNeitherFeaturesNorTheCore()
     {
         AssertHolds(Api.That().ResideInNamespace(Infrastructure).ShouldNot().HaveDependencyOnAny(Features, Domain).GetResult());
+    }
+
+    /// <summary>Operators filter and alert on event ids, so every log message has its own.</summary>
+    [Fact]
+    public void EveryLogMessage_HasItsOwnEventId()
+    {
+        var messages = typeof(Program).Assembly.GetTypes()
+            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .Select(method => (Method: $"{method.DeclaringType!.Name}.{method.Name}", Attribute: method.GetCustomAttribute<LoggerMessageAttribute>()))
+            .Where(message => message.Attribute is not null)
+            .ToList();
+
+        Assert.NotEmpty(messages);
+        Assert.All(messages, message => Assert.True(message.Attribute!.EventId > 0, $"{message.Method} has no event id"));
+        Assert.Empty(messages.GroupBy(message => message.Attribute!.EventId).Where(ids => ids.Count() > 1).Select(ids => ids.Key));
     }
 
     private static void AssertHolds(TestResult result) =>

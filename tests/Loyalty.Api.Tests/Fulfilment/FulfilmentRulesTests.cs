@@ -475,7 +475,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         var results = new List<IngestResult>();
         for (var polls = 0; polls < 20 && !results.Any(r => r.Key == key); polls++)
         {
-            results.AddRange(await Ingester.IngestQueuedAsync(waitSeconds: 1, CancellationToken.None));
+            results.AddRange(await fixture.Get<HandbackIntake>().IngestQueuedAsync(waitSeconds: 1, CancellationToken.None));
         }
 
         Assert.Equal(IngestOutcome.Applied, results.Single(r => r.Key == key).Outcome);

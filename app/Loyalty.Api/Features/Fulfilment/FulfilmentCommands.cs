@@ -40,7 +40,7 @@ public static class FulfilmentCommands
         var ingest = new Command("ingest", "Apply every handback file under inbound/ not handled yet; one line per file.");
         ingest.SetAction((_, cancellationToken) => RunAsync(buildHost, async (services, ct) =>
         {
-            var results = await services.GetRequiredService<HandbackIngester>().IngestListedAsync(ct);
+            var results = await services.GetRequiredService<HandbackIntake>().IngestListedAsync(ct);
             foreach (var result in results)
             {
                 Console.WriteLine(result);

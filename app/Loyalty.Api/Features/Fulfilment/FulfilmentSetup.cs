@@ -25,7 +25,10 @@ public static class FulfilmentSetup
             : new AmazonSQSConfig { ServiceURL = endpoint }));
 
         services.AddSingleton<BatchExporter>();
+        services.AddSingleton<HandbackLedger>();
+        services.AddSingleton<HandbackReports>();
         services.AddSingleton<HandbackIngester>();
+        services.AddSingleton<HandbackIntake>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<ExpirySweep>();
         if (withWorker)

@@ -33,7 +33,7 @@ public sealed partial class FulfilmentWorker(
         }
 
         var exporter = services.GetRequiredService<BatchExporter>();
-        var ingester = services.GetRequiredService<HandbackIngester>();
+        var intake = services.GetRequiredService<HandbackIntake>();
         var publisher = services.GetRequiredService<EventPublisher>();
         var sweep = services.GetRequiredService<ExpirySweep>();
 
@@ -41,13 +41,13 @@ public sealed partial class FulfilmentWorker(
             EveryAsync(TimeSpan.FromSeconds(settings.ScheduleSeconds), "schedule", async ct =>
             {
                 await exporter.ExportDueAsync(ct);
-                await ingester.IngestListedAsync(ct);
+                await intake.IngestListedAsync(ct);
                 await sweep.SweepAsync(ct);
             }, stoppingToken),
             EveryAsync(TimeSpan.FromSeconds(settings.PublishSeconds), "publish", publisher.PublishAsync, stoppingToken),
             string.IsNullOrWhiteSpace(settings.IngestQueueUrl)
                 ? Task.CompletedTask
-                : EveryAsync(TimeSpan.FromSeconds(1), "ingest queue", ct => ingester.IngestQueuedAsync(IngestQueueWaitSeconds, ct), stoppingToken));
+                : EveryAsync(TimeSpan.FromSeconds(1), "ingest queue", ct => intake.IngestQueuedAsync(IngestQueueWaitSeconds, ct), stoppingToken));
     }
 
     private async Task EveryAsync(TimeSpan interval, string step, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
@@ -79,9 +79,9 @@ public sealed partial class FulfilmentWorker(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fulfilment worker idle (bucket configured: {Configured}; Fulfilment:WorkerEnabled is false or no Fulfilment:Bucket is set)")]
+    [LoggerMessage(EventId = 3901, EventName = "FulfilmentIdle", Level = LogLevel.Information, Message = "Fulfilment worker idle (bucket configured: {Configured}; Fulfilment:WorkerEnabled is false or no Fulfilment:Bucket is set)")]
     private partial void LogIdle(bool configured);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Fulfilment step '{Step}' failed; retrying on the next tick")]
+    [LoggerMessage(EventId = 3902, EventName = "FulfilmentStepFailed", Level = LogLevel.Error, Message = "Fulfilment step '{Step}' failed; retrying on the next tick")]
     private partial void LogStepFailed(Exception exception, string step);
 }

@@ -73,7 +73,7 @@ public sealed partial class BatchExporter(
         var results = new List<ExportResult>();
         foreach (var programme in catalogue.Current.Programmes.Values.OrderBy(p => p.Code, StringComparer.Ordinal))
         {
-            results.AddRange(await ExportAsync(programme, LastCutoff(now, programme.CutoffUtc), scheduled: true, cancellationToken));
+            results.AddRange(await ExportAsync(programme, LastCutoff(now, programme.CutoffUtc), dailyCutoff: true, cancellationToken));
         }
 
         return results;
@@ -82,7 +82,7 @@ public sealed partial class BatchExporter(
     /// <summary>On demand: everything pending for the programme up to now (one file, or more if one cannot hold it).</summary>
     public Task<IReadOnlyList<ExportResult>> ExportNowAsync(string programmeCode, CancellationToken cancellationToken) =>
         catalogue.Current.Programmes.TryGetValue(programmeCode, out var programme)
-            ? ExportAsync(programme, time.GetUtcNow().TruncateToMicroseconds(), scheduled: false, cancellationToken)
+            ? ExportAsync(programme, time.GetUtcNow().TruncateToMicroseconds(), dailyCutoff: false, cancellationToken)
             : throw new ArgumentException($"Unknown programme '{programmeCode}'.", nameof(programmeCode));
 
     /// <summary>The latest cutoff instant at or before <paramref name="now"/> (DOMAIN.md §9.9: at the instant belongs to the next batch).</summary>
@@ -92,26 +92,29 @@ public sealed partial class BatchExporter(
         return today <= now ? today : today.AddDays(-1);
     }
 
-    private async Task<IReadOnlyList<ExportResult>> ExportAsync(Programme programme, DateTimeOffset cutoff, bool scheduled, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ExportResult>> ExportAsync(Programme programme, DateTimeOffset cutoff, bool dailyCutoff, CancellationToken cancellationToken)
     {
         var results = new List<ExportResult>();
-        var maxRows = Math.Min(programme.Exchange.Format.MaxRowsPerFile, options.Value.MaxRowsPerFile ?? int.MaxValue);
+        var plan = new ExportPlan(programme, cutoff,
+            Math.Min(programme.Exchange.Format.MaxRowsPerFile, options.Value.MaxRowsPerFile ?? int.MaxValue), dailyCutoff);
         while (true)
         {
-            var result = await ExportOneAsync(programme, cutoff, scheduled, maxRows, cancellationToken);
+            var result = await ExportOneAsync(plan, cancellationToken);
             results.Add(result);
             // A full file, or one an earlier run left unfinished, may leave rows of this cutoff behind.
-            if (result.Outcome != ExportOutcome.Exported || (result.Rows < maxRows && !result.Resumed))
+            if (result.Outcome != ExportOutcome.Exported || (result.Rows < plan.MaxRows && !result.Resumed))
             {
                 return results;
             }
 
-            scheduled = false;
+            // The cutoff is remembered as done with the first file; the rest of it follows in more files.
+            plan = plan with { DailyCutoff = false };
         }
     }
 
-    private async Task<ExportResult> ExportOneAsync(Programme programme, DateTimeOffset cutoff, bool scheduled, int maxRows, CancellationToken cancellationToken)
+    private async Task<ExportResult> ExportOneAsync(ExportPlan plan, CancellationToken cancellationToken)
     {
+        var programme = plan.Programme;
         var code = programme.Code;
         await using var lockConnection = await database.OpenConnectionAsync(cancellationToken);
         await using var held = await SessionLock.TryAcquireAsync(lockConnection, $"loyalty-export-{code}", cancellationToken);
@@ -131,7 +134,7 @@ public sealed partial class BatchExporter(
         else
         {
             var claimStarted = time.GetTimestamp();
-            var claim = await ClaimAsync(programme, cutoff, scheduled, maxRows, cancellationToken);
+            var claim = await ClaimAsync(plan, cancellationToken);
             claimTime = time.GetElapsedTime(claimStarted);
             if (claim.Batch is null)
             {
@@ -151,16 +154,16 @@ public sealed partial class BatchExporter(
         return new ExportResult(code, ExportOutcome.Exported, batch.RowCount, batch.AmountSum, batch.FileName, timings, resumed);
     }
 
-    private async Task<(BatchRow? Batch, ExportOutcome Outcome)> ClaimAsync(
-        Programme programme, DateTimeOffset cutoff, bool scheduled, int maxRows, CancellationToken cancellationToken)
+    private async Task<(BatchRow? Batch, ExportOutcome Outcome)> ClaimAsync(ExportPlan plan, CancellationToken cancellationToken)
     {
+        var (programme, cutoff, maxRows, dailyCutoff) = plan;
         var code = programme.Code;
         var spec = programme.Exchange;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var counter = await connection.QuerySingleAsync<CounterRow>(new CommandDefinition(ExportSql.LockCounter,
             new { ProgrammeCode = code }, transaction, cancellationToken: cancellationToken));
-        if (scheduled && counter.LastCutoffAt is { } last && last >= cutoff.UtcDateTime)
+        if (dailyCutoff && counter.LastCutoffAt is { } last && last >= cutoff.UtcDateTime)
         {
             return (null, ExportOutcome.NotDue);
         }
@@ -183,7 +186,7 @@ public sealed partial class BatchExporter(
         {
             // Drop the empty batch (its sequence was never used) but remember the cutoff as done.
             await transaction.RollbackAsync(cancellationToken);
-            if (scheduled)
+            if (dailyCutoff)
             {
                 await connection.ExecuteAsync(new CommandDefinition(ExportSql.SaveCutoff,
                     new { ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime }, cancellationToken: cancellationToken));
@@ -195,7 +198,7 @@ public sealed partial class BatchExporter(
         await connection.ExecuteAsync(new CommandDefinition(ExportSql.NumberRows,
             new { BatchId = batchId, FileSequence = sequence, ProgrammeCode = code }, transaction,
             BulkTimeoutSeconds, cancellationToken: cancellationToken));
-        if (scheduled)
+        if (dailyCutoff)
         {
             await connection.ExecuteAsync(new CommandDefinition(ExportSql.SaveCutoff,
                 new { ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime }, transaction, cancellationToken: cancellationToken));
@@ -268,11 +271,18 @@ public sealed partial class BatchExporter(
         await transaction.CommitAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Finishing {ProgrammeCode} batch {FileSequence}, claimed by an earlier run that did not complete")]
+    [LoggerMessage(EventId = 3001, EventName = "ExportResuming", Level = LogLevel.Warning, Message = "Finishing {ProgrammeCode} batch {FileSequence}, claimed by an earlier run that did not complete")]
     private partial void LogResuming(string programmeCode, int fileSequence);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Exported {ProgrammeCode} batch {FileSequence}: {Rows} rows, amount {AmountSum}, {FileName} (claim {ClaimMs} ms, file {FileMs} ms, submit {SubmitMs} ms)")]
+    [LoggerMessage(EventId = 3002, EventName = "Exported", Level = LogLevel.Information, Message = "Exported {ProgrammeCode} batch {FileSequence}: {Rows} rows, amount {AmountSum}, {FileName} (claim {ClaimMs} ms, file {FileMs} ms, submit {SubmitMs} ms)")]
     private partial void LogExported(string programmeCode, int fileSequence, int rows, long amountSum, string fileName, long claimMs, long fileMs, long submitMs);
+
+    /// <param name="MaxRows">The most rows one file of this programme takes.</param>
+    /// <param name="DailyCutoff">
+    /// The claim is the schedule's for <paramref name="Cutoff"/>: skipped when that cutoff was exported already, and
+    /// remembered as exported. On-demand exports and the later files of a cutoff are not.
+    /// </param>
+    private sealed record ExportPlan(Programme Programme, DateTimeOffset Cutoff, int MaxRows, bool DailyCutoff);
 
     private sealed record CounterRow(int LastSequence, DateTime? LastCutoffAt);
 

@@ -101,6 +101,6 @@ public sealed partial class EventPublisher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {QueueUrl} refused {Count} events ({Code}: {Reason}); they stay unpublished and are retried")]
+    [LoggerMessage(EventId = 3201, EventName = "EventsRefused", Level = LogLevel.Warning, Message = "Queue {QueueUrl} refused {Count} events ({Code}: {Reason}); they stay unpublished and are retried")]
     private partial void LogSendFailed(string queueUrl, int count, string code, string reason);
 }
