@@ -1,21 +1,15 @@
 using System.CommandLine;
-using Amazon.Runtime;
-using Amazon.S3;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace Loyalty.Simulation;
 
 /// <summary>
-/// <c>Loyalty.ProgrammeSimulator [--once] [--interval S] [--mix SUCCESS=90,PROGRAMME_ERROR=10] [--accept-unknown-members]</c>.
-/// S3 and the bucket come from the environment exactly as the API reads them: <c>AWS_ENDPOINT_URL</c> (the local
-/// emulator; unset in AWS), the SDK's region and credentials, and <c>Fulfilment__Bucket</c>.
+/// <c>Loyalty.ProgrammeSimulator [--once] [--interval S] [--mix SUCCESS=90,PROGRAMME_ERROR=10] [--accept-unknown-members]</c>:
+/// the command line; <see cref="SimulatorRun"/> does the work.
 /// </summary>
-internal static partial class Program
+internal static class Program
 {
     private const int DefaultIntervalSeconds = 5;
     private const int MaxIntervalSeconds = 3600;
-    private const int ConfigurationError = 2;
 
     public static Task<int> Main(string[] args)
     {
@@ -62,97 +56,9 @@ internal static partial class Program
         {
             once, interval, mix, acceptUnknown, members,
         };
-        root.SetAction((parse, cancellationToken) => RunAsync(
+        root.SetAction((parse, cancellationToken) => SimulatorRun.RunAsync(
             parse.GetValue(once), parse.GetValue(interval), parse.GetRequiredValue(mix), parse.GetValue(acceptUnknown),
             parse.GetRequiredValue(members), cancellationToken));
         return root.Parse(args).InvokeAsync();
     }
-
-    private static async Task<int> RunAsync(
-        bool once, int intervalSeconds, OutcomeMix mix, bool acceptUnknownMembers, string membersPath, CancellationToken cancellationToken)
-    {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var bucket = configuration["Fulfilment:Bucket"];
-        if (string.IsNullOrWhiteSpace(bucket))
-        {
-            await Console.Error.WriteLineAsync("Fulfilment__Bucket is not set (scripts/local-aws.sh env prints it).");
-            return ConfigurationError;
-        }
-
-        SeededMembers seeded;
-        try
-        {
-            seeded = await SeededMembers.LoadAsync(membersPath, cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            await Console.Error.WriteLineAsync($"Cannot load the seeded members: {e.Message}");
-            return ConfigurationError;
-        }
-
-        // In --once mode the printed lines are the output (failed files included); the log adds only errors.
-        using var logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(once ? LogLevel.Error : LogLevel.Information)
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss ";
-            }));
-        var logger = logging.CreateLogger("Loyalty.ProgrammeSimulator");
-
-        // Same client as the API's: the emulator needs path-style addressing; in AWS the SDK finds everything itself.
-        var endpoint = configuration["AWS_ENDPOINT_URL"];
-        using var s3 = new AmazonS3Client(endpoint is null
-            ? new AmazonS3Config()
-            : new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true });
-        var settings = new SimulatorSettings { Members = seeded, Mix = mix, AcceptUnknownMembers = acceptUnknownMembers };
-        var simulator = new ProgrammeSimulator(s3, bucket, settings, TimeProvider.System, logger);
-
-        if (once)
-        {
-            foreach (var file in await simulator.AnswerNewFilesAsync(cancellationToken))
-            {
-                Console.WriteLine(file);
-            }
-
-            return 0;
-        }
-
-        LogStarted(logger, bucket, endpoint ?? "AWS", mix, intervalSeconds);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(intervalSeconds), TimeProvider.System);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await simulator.AnswerNewFilesAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException
-                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-                {
-                    // The emulator restarting or the network dropping must not end the demo; the next pass retries.
-                    LogPassFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            LogStopping(logger);
-        }
-
-        return 0;
-    }
-
-    [LoggerMessage(EventId = 10, EventName = "Started", Level = LogLevel.Information,
-        Message = "Answering accrual files in {Bucket} ({Endpoint}) with mix {Mix}, every {IntervalSeconds} s")]
-    private static partial void LogStarted(ILogger logger, string bucket, string endpoint, OutcomeMix mix, int intervalSeconds);
-
-    [LoggerMessage(EventId = 11, EventName = "PassFailed", Level = LogLevel.Error,
-        Message = "This pass failed; retrying at the next interval")]
-    private static partial void LogPassFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 12, EventName = "Stopping", Level = LogLevel.Information, Message = "Stopping")]
-    private static partial void LogStopping(ILogger logger);
 }

@@ -3,6 +3,7 @@ using Amazon.SQS;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
+using Loyalty.Api.Infrastructure;
 
 namespace Loyalty.Api.Features.Fulfilment;
 
@@ -14,15 +15,9 @@ public static class FulfilmentSetup
         services.AddOptions<FulfilmentOptions>().Bind(configuration.GetSection(FulfilmentOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
-        // The standard AWS_ENDPOINT_URL points both clients at the local emulator; in AWS it is unset and
-        // the SDK finds the regional endpoints, the region and the instance role's credentials itself.
-        var endpoint = configuration["AWS_ENDPOINT_URL"];
-        services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(endpoint is null
-            ? new AmazonS3Config()
-            : new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true }));
-        services.AddSingleton<IAmazonSQS>(_ => new AmazonSQSClient(endpoint is null
-            ? new AmazonSQSConfig()
-            : new AmazonSQSConfig { ServiceURL = endpoint }));
+        var endpoint = configuration[AwsClients.EndpointSetting];
+        services.AddSingleton<IAmazonS3>(_ => AwsClients.S3(endpoint));
+        services.AddSingleton<IAmazonSQS>(_ => AwsClients.Sqs(endpoint));
 
         services.AddSingleton<BatchExporter>();
         services.AddSingleton<HandbackLedger>();

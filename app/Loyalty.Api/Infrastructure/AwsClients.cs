@@ -1,0 +1,22 @@
+using Amazon.S3;
+using Amazon.SQS;
+
+namespace Loyalty.Api.Infrastructure;
+
+/// <summary>
+/// The AWS clients of the API and its tools. The standard <c>AWS_ENDPOINT_URL</c> points them at the local
+/// emulator (which needs path-style S3 addressing); in AWS it is unset and the SDK finds the regional endpoints,
+/// the region and the instance role's credentials itself.
+/// </summary>
+public static class AwsClients
+{
+    public const string EndpointSetting = "AWS_ENDPOINT_URL";
+
+    public static AmazonS3Client S3(string? endpoint) => new(endpoint is null
+        ? new AmazonS3Config()
+        : new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true });
+
+    public static AmazonSQSClient Sqs(string? endpoint) => new(endpoint is null
+        ? new AmazonSQSConfig()
+        : new AmazonSQSConfig { ServiceURL = endpoint });
+}
