@@ -5,6 +5,7 @@ using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
 using Loyalty.Api.Infrastructure.OpenApi;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;

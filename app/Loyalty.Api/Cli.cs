@@ -3,6 +3,7 @@ using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
 using Microsoft.Extensions.Options;
 
 namespace Loyalty.Api;

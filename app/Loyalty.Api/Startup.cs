@@ -1,5 +1,6 @@
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MySqlConnector;

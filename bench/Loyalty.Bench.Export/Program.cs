@@ -5,6 +5,7 @@ using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

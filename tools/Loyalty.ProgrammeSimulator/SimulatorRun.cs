@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Loyalty.Api.Infrastructure;
+using Loyalty.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 

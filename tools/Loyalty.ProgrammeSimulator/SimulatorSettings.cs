@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Simulation;
 

@@ -1,5 +1,6 @@
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Domain;
 

@@ -3,6 +3,7 @@ using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Accruals;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Accruals;
 

@@ -1,4 +1,5 @@
 using Loyalty.Api.Domain;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Domain;
 

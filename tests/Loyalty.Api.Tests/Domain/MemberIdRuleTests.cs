@@ -1,5 +1,6 @@
 using Loyalty.Api.Domain;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Domain;
 

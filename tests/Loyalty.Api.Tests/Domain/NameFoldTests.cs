@@ -1,5 +1,6 @@
 using System.Globalization;
 using Loyalty.Api.Domain;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Domain;
 

@@ -1,8 +1,9 @@
 using Dapper;
 using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 

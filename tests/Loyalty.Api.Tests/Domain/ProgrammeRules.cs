@@ -1,6 +1,7 @@
 using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Loyalty.Api.Tests.Domain;

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Amazon.SQS.Model;
 using Dapper;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core.PartnerFiles;
 using MySqlConnector;
 using Xunit.Abstractions;
 

@@ -2,11 +2,12 @@ using System.Net;
 using System.Text.Json;
 using Amazon.SQS.Model;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
 
 namespace Loyalty.Api.Tests.Fulfilment;

@@ -2,8 +2,9 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment;
 

@@ -1,8 +1,9 @@
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
-using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
+using static Loyalty.Core.PartnerFiles.CanonicalOutcome;
 
 namespace Loyalty.Api.Tests.Simulator;
 

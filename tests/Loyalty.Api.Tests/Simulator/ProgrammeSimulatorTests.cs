@@ -1,9 +1,10 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Fulfilment;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 

@@ -1,8 +1,9 @@
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
-using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
+using static Loyalty.Core.PartnerFiles.CanonicalOutcome;
 
 namespace Loyalty.Api.Tests.Simulator;
 
@@ -131,7 +132,7 @@ public sealed class RowAnswerTests
     public void LumoHasNoNameMismatchCode_SoItsRuleIsNone()
     {
         Assert.False(ProgrammeDefinitions.Get("LUMO").Exchange.OutcomeCodes.TryGetCode(NameMismatch, out _));
-        Assert.Equal(Loyalty.Api.Domain.NameRule.None, Members.For("LUMO").NameRule);
+        Assert.Equal(Loyalty.Core.NameRule.None, Members.For("LUMO").NameRule);
     }
 
     [Theory]

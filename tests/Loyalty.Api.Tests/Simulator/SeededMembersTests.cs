@@ -1,7 +1,8 @@
 using Loyalty.Api.Domain;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Tests.Domain;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
 using static Loyalty.Api.Tests.Simulator.SimulatorTesting;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Loyalty.Simulation;
 
 namespace Loyalty.Api.Tests.Simulator;

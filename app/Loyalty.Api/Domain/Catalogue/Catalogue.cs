@@ -2,9 +2,10 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Dapper;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using MySqlConnector;
 
 namespace Loyalty.Api.Domain.Catalogue;

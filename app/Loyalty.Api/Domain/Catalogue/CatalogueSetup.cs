@@ -1,5 +1,6 @@
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Domain.Catalogue;
 

@@ -1,3 +1,5 @@
+using Loyalty.Core;
+
 namespace Loyalty.Api.Domain.Catalogue;
 
 public static class CatalogueSql

@@ -1,6 +1,7 @@
 using Dapper;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using MySqlConnector;
 
 namespace Loyalty.Api.Domain.Catalogue;

@@ -1,5 +1,6 @@
 using System.Data;
 using Dapper;
+using Loyalty.Core;
 using MySqlConnector;
 
 namespace Loyalty.Api.Domain.Events;

@@ -1,5 +1,6 @@
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.OpenApi;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Domain.Events;
 

@@ -1,3 +1,5 @@
+using Loyalty.Core;
+
 namespace Loyalty.Api.Domain.Events;
 
 public static class EventsSql

@@ -1,4 +1,5 @@
 using Loyalty.Api.Infrastructure.OpenApi;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Domain.Transactions;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
+using Loyalty.Core;
 using MySqlConnector;
 
 namespace Loyalty.Api.Domain.Transactions;

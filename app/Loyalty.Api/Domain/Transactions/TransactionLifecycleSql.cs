@@ -1,4 +1,5 @@
 using Loyalty.Api.Domain.Events;
+using Loyalty.Core;
 using static Loyalty.Api.Domain.Transactions.TransactionStatus;
 
 namespace Loyalty.Api.Domain.Transactions;

@@ -1,3 +1,5 @@
+using Loyalty.Core;
+
 namespace Loyalty.Api.Domain.Transactions;
 
 /// <summary>Reads of one bank's transactions, shared by the features that answer with a <see cref="TransactionView"/>.</summary>

@@ -8,6 +8,7 @@ using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.OpenApi;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Features.Accruals;
 

@@ -5,6 +5,7 @@ using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
+using Loyalty.Core;
 using MySqlConnector;
 
 namespace Loyalty.Api.Features.Fulfilment;

@@ -4,6 +4,7 @@ using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Features.Fulfilment.Ingest;
 using Loyalty.Api.Features.Fulfilment.Notifications;
 using Loyalty.Api.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Features.Fulfilment;
 

@@ -3,6 +3,7 @@ using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Api.Features.Members;

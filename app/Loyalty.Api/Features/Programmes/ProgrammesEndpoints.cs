@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Api.Features.Programmes;

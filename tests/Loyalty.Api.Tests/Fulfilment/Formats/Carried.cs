@@ -1,4 +1,4 @@
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

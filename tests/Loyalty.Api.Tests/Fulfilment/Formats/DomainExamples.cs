@@ -1,8 +1,9 @@
 using System.Text;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
-using static Loyalty.Api.Domain.PartnerFiles.CanonicalOutcome;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
+using static Loyalty.Core.PartnerFiles.CanonicalOutcome;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

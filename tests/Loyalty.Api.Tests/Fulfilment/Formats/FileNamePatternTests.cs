@@ -1,5 +1,6 @@
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

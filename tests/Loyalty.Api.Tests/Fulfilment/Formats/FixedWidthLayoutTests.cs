@@ -1,5 +1,5 @@
-using Loyalty.Api.Domain.PartnerFiles;
-using static Loyalty.Api.Domain.PartnerFiles.FixedWidthField;
+using Loyalty.Core.PartnerFiles;
+using static Loyalty.Core.PartnerFiles.FixedWidthField;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core.PartnerFiles;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;

@@ -1,4 +1,4 @@
-using Loyalty.Api.Domain.PartnerFiles;
+using Loyalty.Core.PartnerFiles;
 using static Loyalty.Api.Tests.Fulfilment.Formats.PartnerFileTesting;
 
 namespace Loyalty.Api.Tests.Fulfilment.Formats;

@@ -5,9 +5,10 @@ using Amazon.S3.Model;
 using Dapper;
 using Loyalty.Api.Domain;
 using Loyalty.Api.Domain.Catalogue;
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
+using Loyalty.Core.PartnerFiles;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 

@@ -1,5 +1,5 @@
-using Loyalty.Api.Domain.PartnerFiles;
 using Loyalty.Api.Domain.Transactions;
+using Loyalty.Core.PartnerFiles;
 
 namespace Loyalty.Api.Features.Fulfilment.Ingest;
 

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain;
+namespace Loyalty.Core;
 
 /// <summary>Business days of DOMAIN.md §1 and §9.8: Monday to Friday on the UTC date; holidays are not modelled.</summary>
 public static class BusinessDays

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 internal enum LineEnding
 {

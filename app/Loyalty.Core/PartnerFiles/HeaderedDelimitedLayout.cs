@@ -1,7 +1,7 @@
 using CsvHelper;
-using static Loyalty.Api.Domain.PartnerFiles.AccrualField;
+using static Loyalty.Core.PartnerFiles.AccrualField;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>The <see cref="AccrualLine"/> value an accrual column carries.</summary>
 internal enum AccrualField

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Loyalty.Api.Domain;
+namespace Loyalty.Core;
 
 /// <summary>Name folding (DOMAIN.md §3.1 <c>FOLD</c>) and the Latin-1 transliteration used for HALC files.</summary>
 public static class NameFold

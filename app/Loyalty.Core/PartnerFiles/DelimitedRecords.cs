@@ -1,6 +1,6 @@
 using CsvHelper;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// The records of a delimited partner file (CSV, semicolon, pipe, tab), read with CsvHelper over a

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// The six file kinds of DOMAIN.md §5; a programme chooses one, and <see cref="PartnerFileFormats"/> registers the
@@ -35,7 +35,7 @@ public enum HandbackReference
 /// <summary>
 /// How one programme exchanges files (DOMAIN.md §5): its file kind, its accrual and handback file names, what
 /// handback rows refer to and which outcome code table it uses: the exchange part of a programme's record in
-/// <see cref="Catalogue.ProgrammeDefinitions"/>, choosing an existing kind and code set.
+/// <see cref="ProgrammeDefinitions"/>, choosing an existing kind and code set.
 /// </summary>
 public sealed record PartnerFileSpec(
     string ProgrammeCode,

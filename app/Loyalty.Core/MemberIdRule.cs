@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Loyalty.Api.Domain;
+namespace Loyalty.Core;
 
 /// <summary>Outcome of <see cref="MemberIdRule.Check(string?)"/>; <see cref="ErrorCode"/> is null when the id is valid.</summary>
 public readonly record struct MemberIdCheck(string? NormalisedMemberId, string? ErrorCode)

@@ -1,7 +1,6 @@
 using System.Text;
-using Loyalty.Api.Domain;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// A column header, then one record per row, then the trailer where the <paramref name="layout"/> has one. Handback

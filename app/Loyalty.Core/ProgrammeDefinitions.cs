@@ -1,15 +1,15 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
-using Loyalty.Api.Domain.PartnerFiles;
-using static Loyalty.Api.Domain.PartnerFiles.HandbackReference;
-using static Loyalty.Api.Domain.PartnerFiles.PartnerFileKind;
+using Loyalty.Core.PartnerFiles;
+using static Loyalty.Core.PartnerFiles.HandbackReference;
+using static Loyalty.Core.PartnerFiles.PartnerFileKind;
 
-namespace Loyalty.Api.Domain.Catalogue;
+namespace Loyalty.Core;
 
 /// <summary>
 /// The programmes of DOMAIN.md §3 and §5, one record each: the only place a programme is defined. The API, the
 /// exporter, the ingester and the programme simulator read them from here; each migration run writes them into
-/// the <c>programmes</c> table (<see cref="CatalogueSync"/>), which the database's keys and reports use. A new
+/// the <c>programmes</c> table (the API's CatalogueSync), which the database's keys and reports use. A new
 /// programme is one more record here, choosing existing rules, a registered file kind and a code set, plus a
 /// migration offering it to banks.
 /// </summary>

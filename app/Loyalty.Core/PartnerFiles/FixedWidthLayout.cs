@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 internal enum FieldAlignment
 {

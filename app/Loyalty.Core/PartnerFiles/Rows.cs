@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>What every accrual writer checks of the rows it is given, and how it counts them.</summary>
 internal static class AccrualRows

@@ -1,6 +1,6 @@
 using CsvHelper;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// Writes the records of a delimited partner file with CsvHelper, one line each. Where the format cannot quote

@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Loyalty.Api.Domain;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// JSON Lines (DOMAIN.md §5.3, TAMR): one compact object per line, a header first and a footer last, UTF-8, LF.

@@ -1,7 +1,7 @@
 using Amazon.S3;
 using Amazon.SQS;
 
-namespace Loyalty.Api.Infrastructure;
+namespace Loyalty.Core;
 
 /// <summary>
 /// The AWS clients of the API and its tools. The standard <c>AWS_ENDPOINT_URL</c> points them at the local

@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>One accrual file's batch: which programme, which file sequence, and its cutoff instant (UTC).</summary>
 /// <param name="CreatedAt">The cutoff instant the batch was claimed at; the file-name date is its UTC date.</param>

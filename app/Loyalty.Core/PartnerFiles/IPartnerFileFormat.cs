@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// Writes and reads one programme's accrual and handback files (DOMAIN.md §5). Reach it through

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// A line of a partner file being read, so that a value that does not parse refuses the file with its line.

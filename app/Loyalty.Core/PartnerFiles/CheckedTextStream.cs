@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// A read-only view of a partner file that passes bytes on only once the whole line they belong to has passed the

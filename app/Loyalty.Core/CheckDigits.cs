@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain;
+namespace Loyalty.Core;
 
 /// <summary>
 /// Member id check-digit algorithms (DOMAIN.md §3.2), chosen per programme by the name stored in the database.

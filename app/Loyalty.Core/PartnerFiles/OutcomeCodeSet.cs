@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// One programme-side outcome code table of DOMAIN.md §6. Codes match exactly (ordinal, untrimmed), so a code a

@@ -1,7 +1,7 @@
 using System.Text;
-using static Loyalty.Api.Domain.PartnerFiles.FixedWidthField;
+using static Loyalty.Core.PartnerFiles.FixedWidthField;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// Fixed-width records (DOMAIN.md §5.4, LUMO): record type <c>1</c> header, <c>2</c> detail, <c>9</c> trailer, every

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>One JSON Lines object with the line it came from, read strictly: exact properties of exact JSON types.</summary>
 internal readonly record struct JsonRecord(JsonElement Element, FileLine At)

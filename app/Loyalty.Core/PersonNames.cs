@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Loyalty.Api.Domain;
+namespace Loyalty.Core;
 
 /// <summary>How a programme matches the card holder's name (DOMAIN.md §3.1).</summary>
 public enum NameRule

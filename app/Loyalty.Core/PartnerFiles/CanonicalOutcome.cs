@@ -1,4 +1,4 @@
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>What a handback row means, whatever the programme's own code for it (DOMAIN.md §6).</summary>
 public enum CanonicalOutcome

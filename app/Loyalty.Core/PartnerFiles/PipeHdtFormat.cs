@@ -1,7 +1,7 @@
 using System.Text;
 using CsvHelper;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// Pipe-delimited H/D/T records without a column header (DOMAIN.md §5.2, QUIL): no quoting, UTF-8, LF. The header

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// Collects the lines of a JSON Lines or fixed-width file in a small buffer and writes it out whenever it fills,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>How numbers and dates are written: invariant, whatever the culture the process runs under.</summary>
 internal static class Invariant

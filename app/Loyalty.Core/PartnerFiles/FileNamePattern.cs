@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Loyalty.Api.Domain.PartnerFiles;
+namespace Loyalty.Core.PartnerFiles;
 
 /// <summary>
 /// A partner file-name pattern as DOMAIN.md §5 writes it, such as <c>CORV_ACC_{yyyyMMdd}_{seq:D5}.csv</c>: literal
