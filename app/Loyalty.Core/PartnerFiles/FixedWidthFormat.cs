@@ -12,8 +12,6 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
 {
     public Encoding Encoding => Text.Encoding;
 
-    public bool HandbackAnswersEveryRow => false;
-
     // The row sequence and the trailer count are six digits wide (DOMAIN.md §5.4).
     public int MaxRowsPerFile => 999_999;
 

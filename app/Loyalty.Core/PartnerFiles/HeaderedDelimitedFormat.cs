@@ -12,8 +12,6 @@ internal sealed class HeaderedDelimitedFormat(PartnerFileSpec spec, HeaderedDeli
 
     public bool HandbackAnswersEveryRow => layout.Trailer is null;
 
-    public int MaxRowsPerFile => int.MaxValue;
-
     public async Task<FileTotals> WriteAccrualsAsync(
         Stream output, AccrualBatch batch, IAsyncEnumerable<AccrualLine> lines, CancellationToken cancellationToken)
     {

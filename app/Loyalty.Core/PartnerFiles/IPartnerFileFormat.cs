@@ -15,10 +15,10 @@ public interface IPartnerFileFormat
     /// Whether a handback must answer every row of the accrual file: where it carries no trailer, that is its only
     /// whole-file check (DOMAIN.md §5.1, §5.6), so a different row count refuses the file.
     /// </summary>
-    bool HandbackAnswersEveryRow { get; }
+    bool HandbackAnswersEveryRow => false;
 
     /// <summary>The most detail rows one accrual file can carry; a bigger batch is split over several files of the same cutoff.</summary>
-    int MaxRowsPerFile { get; }
+    int MaxRowsPerFile => int.MaxValue;
 
     /// <summary>
     /// Writes the accrual file of <paramref name="batch"/> as the rows arrive, so memory stays flat however big the

@@ -13,10 +13,6 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
 {
     public Encoding Encoding => Text.Encoding;
 
-    public bool HandbackAnswersEveryRow => false;
-
-    public int MaxRowsPerFile => int.MaxValue;
-
     private const string DateFormat = "yyyy-MM-dd";
     private const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 

@@ -12,10 +12,6 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
 {
     public Encoding Encoding => Text.Encoding;
 
-    public bool HandbackAnswersEveryRow => false;
-
-    public int MaxRowsPerFile => int.MaxValue;
-
     private const char Separator = '|';
     private const string DateFormat = "yyyyMMdd";
     private const string TimeFormat = "HHmmss";

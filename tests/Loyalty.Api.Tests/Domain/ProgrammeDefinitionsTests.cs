@@ -25,6 +25,22 @@ public sealed class ProgrammeDefinitionsTests(ApiFixture api)
         Assert.NotNull(programme.Exchange.Format);
     }
 
+    /// <summary>DOMAIN.md §5: CORV and VERD handbacks carry no trailer, so they must answer every row; LUMO's counts are six digits wide.</summary>
+    [Theory]
+    [InlineData("CORV", true, int.MaxValue)]
+    [InlineData("QUIL", false, int.MaxValue)]
+    [InlineData("TAMR", false, int.MaxValue)]
+    [InlineData("LUMO", false, 999_999)]
+    [InlineData("HALC", false, int.MaxValue)]
+    [InlineData("VERD", true, int.MaxValue)]
+    public void EachFormat_KnowsItsWholeFileCheckAndSize(string code, bool answersEveryRow, int maxRows)
+    {
+        var format = ProgrammeDefinitions.Get(code).Exchange.Format;
+
+        Assert.Equal(answersEveryRow, format.HandbackAnswersEveryRow);
+        Assert.Equal(maxRows, format.MaxRowsPerFile);
+    }
+
     [Fact]
     public void EveryFileKind_HasAFormat()
     {
