@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

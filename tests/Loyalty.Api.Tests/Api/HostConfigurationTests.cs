@@ -1,6 +1,7 @@
 using System.Net;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -77,7 +78,7 @@ public sealed class HostConfigurationTests(ApiFixture api)
         var http = factory.CreateClient();
         http.DefaultRequestHeaders.Authorization = new("Bearer", factory.Services
             .GetRequiredService<Loyalty.Api.Infrastructure.Auth.DevelopmentIssuer>()
-            .Mint(clientId, Loyalty.Api.Infrastructure.Auth.Scopes.All, TimeSpan.FromMinutes(1)));
+            .Mint(clientId, Loyalty.Core.Scopes.All, TimeSpan.FromMinutes(1)));
         return http;
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Api;
 

@@ -3,6 +3,7 @@ using Dapper;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Tests.Infrastructure;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Tests.Api;
 

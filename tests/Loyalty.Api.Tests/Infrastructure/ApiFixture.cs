@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Dapper;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,7 @@ using Amazon.S3;
 using Amazon.SQS;
 using Dapper;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 

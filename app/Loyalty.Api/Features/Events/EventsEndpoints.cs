@@ -4,6 +4,7 @@ using Dapper;
 using Loyalty.Api.Domain.Events;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MySqlConnector;
 

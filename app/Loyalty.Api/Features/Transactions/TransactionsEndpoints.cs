@@ -4,6 +4,7 @@ using Loyalty.Api.Domain.Transactions;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MySqlConnector;
 

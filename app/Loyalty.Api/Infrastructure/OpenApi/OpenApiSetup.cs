@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
