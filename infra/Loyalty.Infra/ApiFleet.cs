@@ -89,7 +89,7 @@ public sealed class ApiFleet : Construct
             LifecycleRules = [new LifecycleRule { NoncurrentVersionExpiration = Duration.Days(NoncurrentLogVersionDays) }],
             // No autoDeleteObjects in dev: its custom-resource Lambda runs on nodejs20.x in CDK 2.160 (cfn-lint E2533).
             // Deleting the dev stack therefore needs the log bucket emptied first.
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            RemovalPolicy = StageResources.Removal(stage),
         });
         LoadBalancer.LogAccessLogs(AccessLogs, "alb");
 

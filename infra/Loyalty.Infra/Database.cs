@@ -52,14 +52,8 @@ public sealed class Database : Construct
         var identifier = $"loyalty-{stage.Name}";
         var logGroupPrefix = $"/aws/rds/instance/{identifier}";
 
-        Key = new Key(this, "Key", new KeyProps
-        {
-            Description = $"Loyalty {stage.Name}: database storage, credentials, Performance Insights and logs",
-            EnableKeyRotation = true,
-            // The prod snapshot taken on delete is encrypted with this key: keep the key with it.
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-            PendingWindow = Duration.Days(30),
-        });
+        // The prod snapshot taken on delete is encrypted with this key, which is kept with it.
+        Key = StageResources.CustomerKey(this, "Key", stage, "database storage, credentials, Performance Insights and logs");
         // CloudWatch Logs encrypts the exported logs with this key, only for this instance's log groups.
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -129,7 +123,7 @@ public sealed class Database : Construct
             LogGroupName = $"{logGroupPrefix}/{log}",
             EncryptionKey = Key,
             Retention = Network.Retention(settings.LogRetentionDays),
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            RemovalPolicy = StageResources.Removal(stage),
         })).ToList();
 
         var credentials = new DatabaseSecret(this, "Secret", new DatabaseSecretProps
@@ -139,7 +133,7 @@ public sealed class Database : Construct
             EncryptionKey = Key,
         });
         // Kept with the prod snapshot (and the key that encrypts both), so a restore comes with its credentials.
-        credentials.ApplyRemovalPolicy(stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+        credentials.ApplyRemovalPolicy(StageResources.Removal(stage));
 
         var performanceInsights = SupportsPerformanceInsights(settings.InstanceClass);
         Instance = new DatabaseInstance(this, "Instance", new DatabaseInstanceProps

@@ -83,7 +83,7 @@ public sealed class Edge : Construct
             LogGroupName = $"{WafLogGroupPrefix}{prefix}",
             EncryptionKey = logKey,
             Retention = Network.Retention(stage.Observability.LogRetentionDays),
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            RemovalPolicy = StageResources.Removal(stage),
         });
 
         // WAF refuses the log group's GetAtt Arn, which ends in ":*"; it wants the bare log-group ARN.

@@ -2,8 +2,6 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Cognito;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
-using SsmParameter = Amazon.CDK.AWS.SSM.CfnParameter;
-using SsmParameterProps = Amazon.CDK.AWS.SSM.CfnParameterProps;
 
 namespace Loyalty.Infra;
 
@@ -28,7 +26,7 @@ public sealed class Identity : Construct
     {
         var stack = Stack.Of(this);
         var settings = stage.Identity;
-        ParameterPath = $"/loyalty/{stage.Name}/api/";
+        ParameterPath = StageResources.ApiSettingsPath(stage);
 
         UserPool = new UserPool(this, "UserPool", new UserPoolProps
         {
@@ -52,7 +50,7 @@ public sealed class Identity : Construct
                 TempPasswordValidity = Duration.Days(TempPasswordValidityDays),
             },
             DeletionProtection = stage.IsProduction,
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            RemovalPolicy = StageResources.Removal(stage),
         });
         // Threat protection (AdvancedSecurityMode) is a Plus-plan feature on Cognito now; CDK 2.160 has no prop for the tier.
         ((CfnUserPool)UserPool.Node.DefaultChild!).AddPropertyOverride("UserPoolTier", "PLUS"); // DefaultChild: an L2 UserPool always has its CfnUserPool.
@@ -75,7 +73,7 @@ public sealed class Identity : Construct
 
         Issuer = $"https://cognito-idp.{stack.Region}.amazonaws.com/{UserPool.UserPoolId}";
         TokenEndpoint = $"https://{settings.DomainPrefix}.auth.{stack.Region}.amazoncognito.com/oauth2/token";
-        Parameter("AuthIssuer", "Auth__Issuer", Issuer, "The API's token issuer (the stage's user pool)");
+        StageResources.ApiSetting(this, "AuthIssuer", stage, "Auth__Issuer", Issuer, "The API's token issuer (the stage's user pool)");
 
         foreach (var bank in stage.Banks)
         {
@@ -98,7 +96,7 @@ public sealed class Identity : Construct
 
             // Cognito client ids are 26 lower-case letters and digits, valid in an SSM name, so each client gets the
             // parameter the API reads as BankClients:Clients:<clientId> (README), with no JSON for the boot script to parse.
-            Parameter($"BankClient{bank.Code}", $"BankClients__Clients__{client.UserPoolClientId}", bank.Code,
+            StageResources.ApiSetting(this, $"BankClient{bank.Code}", stage, $"BankClients__Clients__{client.UserPoolClientId}", bank.Code,
                 $"Bank code of the {bank.Code} token client");
         }
 
@@ -109,8 +107,8 @@ public sealed class Identity : Construct
             Actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
             Resources =
             [
-                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = $"loyalty/{stage.Name}/api/*" }),
-                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = $"loyalty/{stage.Name}/api" }),
+                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = ParameterPath.TrimStart('/') + "*" }),
+                stack.FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = ParameterPath.Trim('/') }),
             ],
         });
         instanceRole.AddToPrincipalPolicy(ParameterReadStatement);
@@ -134,13 +132,4 @@ public sealed class Identity : Construct
 
     public PolicyStatement ParameterReadStatement { get; }
 
-    private void Parameter(string id, string key, string value, string description) =>
-        _ = new SsmParameter(this, id, new SsmParameterProps
-        {
-            Name = ParameterPath + key,
-            Type = "String",
-            Tier = "Standard",
-            Value = value,
-            Description = description,
-        });
 }

@@ -23,13 +23,7 @@ public sealed class LoyaltyStack : Stack
         }
 
         // One customer-managed key for logs (flow logs, later WAF and app logs); CloudWatch Logs must be let in.
-        var logKey = LogKey = new Key(this, "LogKey", new KeyProps
-        {
-            Description = $"Loyalty {stage.Name}: CloudWatch Logs",
-            EnableKeyRotation = true,
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-            PendingWindow = Duration.Days(30),
-        });
+        var logKey = LogKey = StageResources.CustomerKey(this, "LogKey", stage, "CloudWatch Logs");
         logKey.GrantEncryptDecrypt(new Amazon.CDK.AWS.IAM.ServicePrincipal($"logs.{stage.Region}.amazonaws.com"));
 
         var network = new Network(this, "Network", stage, logKey);

@@ -59,7 +59,7 @@ public sealed class Messaging : Construct
         var stage = props.Stage;
         var settings = stage.Messaging;
         var stack = Stack.Of(this);
-        var retain = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+        var retain = StageResources.Removal(stage);
 
         // Named, so the ARN can be written as a string where a reference would close a cycle: the ingest queue's
         // policy (which the bucket must wait for, since S3 tests the destination when the notification is set)
@@ -67,14 +67,7 @@ public sealed class Messaging : Construct
         BucketName = $"loyalty-{stage.Name}-partner-files-{stage.Account}";
         var bucketArn = stack.FormatArn(new ArnComponents { Service = "s3", Region = "", Account = "", Resource = BucketName });
 
-        Key = new Key(this, "Key", new KeyProps
-        {
-            Description = $"Loyalty {stage.Name}: partner files, ingest and bank notification queues",
-            EnableKeyRotation = true,
-            // Retained objects and messages stay readable only while their key exists.
-            RemovalPolicy = retain,
-            PendingWindow = Duration.Days(30),
-        });
+        Key = StageResources.CustomerKey(this, "Key", stage, "partner files, ingest and bank notification queues");
         // S3 encrypts the notifications it sends to the (encrypted) ingest queue with this key, for this bucket only.
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -311,12 +304,11 @@ public sealed class Messaging : Construct
             ],
         });
 
-        var prefix = ParameterPrefix(stage);
-        Parameter("Bucket", $"{prefix}Fulfilment__Bucket", Bucket.BucketName, "The partner-files bucket");
-        Parameter("IngestQueueUrl", $"{prefix}Fulfilment__IngestQueueUrl", IngestQueue.QueueUrl, "The queue the bucket notifies of new inbound/ objects");
+        Parameter("Bucket", stage, "Fulfilment__Bucket", Bucket.BucketName, "The partner-files bucket");
+        Parameter("IngestQueueUrl", stage, "Fulfilment__IngestQueueUrl", IngestQueue.QueueUrl, "The queue the bucket notifies of new inbound/ objects");
         foreach (var (code, queue) in bankQueues)
         {
-            Parameter($"{code}QueueUrl", $"{prefix}Fulfilment__BankQueues__{code}", queue.QueueUrl, $"{code}'s FIFO notification queue");
+            Parameter($"{code}QueueUrl", stage, $"Fulfilment__BankQueues__{code}", queue.QueueUrl, $"{code}'s FIFO notification queue");
         }
     }
 
@@ -343,9 +335,6 @@ public sealed class Messaging : Construct
     /// <summary>The instance role's access to the bucket, the key and the queues.</summary>
     public Policy InstancePolicy { get; }
 
-    /// <summary>Where the API's settings live: <c>/loyalty/&lt;stage&gt;/api/</c>.</summary>
-    public static string ParameterPrefix(StageConfig stage) => $"/loyalty/{stage.Name}/api/";
-
     private static PolicyStatement ReaderStatement(IPrincipal reader, Queue queue) => new(new PolicyStatementProps
     {
         Sid = "BankReads",
@@ -357,12 +346,7 @@ public sealed class Messaging : Construct
     private static string QueueArn(Stack stack, string name) =>
         stack.FormatArn(new ArnComponents { Service = "sqs", Resource = name, ArnFormat = ArnFormat.NO_RESOURCE_NAME });
 
-    private void Parameter(string id, string name, string value, string description) =>
-        _ = new StringParameter(this, $"{id}Parameter", new StringParameterProps
-        {
-            ParameterName = name,
-            StringValue = value,
-            Description = description,
-            Tier = ParameterTier.STANDARD,
-        });
+    // Inside a construct of the name the L2 StringParameter once had, so the parameters keep their logical ids.
+    private void Parameter(string id, StageConfig stage, string key, string value, string description) =>
+        _ = StageResources.ApiSetting(new Construct(this, $"{id}Parameter"), "Resource", stage, key, value, description);
 }

@@ -39,7 +39,7 @@ public sealed class Network : Construct
         {
             EncryptionKey = logKey,
             Retention = Retention(settings.FlowLogRetentionDays),
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            RemovalPolicy = StageResources.Removal(stage),
         });
         Vpc.AddFlowLog("FlowLog", new FlowLogOptions
         {

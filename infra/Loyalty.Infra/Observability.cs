@@ -80,13 +80,7 @@ public sealed class Observability : Construct
 
         // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
         // to use the key, so the topic has its own.
-        Key = new Key(this, "TopicKey", new KeyProps
-        {
-            Description = $"Loyalty {stage.Name}: ops alarm topic",
-            EnableKeyRotation = true,
-            RemovalPolicy = stage.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-            PendingWindow = Duration.Days(30),
-        });
+        Key = StageResources.CustomerKey(this, "TopicKey", stage, "ops alarm topic");
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
