@@ -20,6 +20,9 @@ public sealed class Identity : Construct
 
     public const int MinimumPasswordLength = 14;
 
+    /// <summary>How a bank's app client name ends; the policy gate finds each bank's client by it.</summary>
+    public static string BankClientSuffix(string code) => $"bank-{code}";
+
     public const int TempPasswordValidityDays = 3;
 
     public Identity(Construct scope, string id, StageConfig stage, IRole instanceRole) : base(scope, id)
@@ -79,7 +82,7 @@ public sealed class Identity : Construct
         {
             var client = UserPool.AddClient($"Client{bank.Code}", new UserPoolClientOptions
             {
-                UserPoolClientName = $"loyalty-{stage.Name}-{PolicyGate.IdentityRules.BankClientSuffix(bank.Code)}",
+                UserPoolClientName = $"loyalty-{stage.Name}-{BankClientSuffix(bank.Code)}",
                 GenerateSecret = true,
                 OAuth = new OAuthSettings
                 {

@@ -28,6 +28,9 @@ public sealed class Messaging : Construct
 {
     public const string InboundPrefix = "inbound/";
 
+    /// <summary>The tag on a bank's FIFO queue naming the bank it belongs to; the policy gate checks it against the stage file.</summary>
+    public const string BankTag = "bank";
+
     /// <summary>The most SQS keeps a message (14 days): a dead letter or an unread bank event survives a long weekend and more.</summary>
     public static readonly Duration MaxRetention = Duration.Seconds(1209600);
 
@@ -237,7 +240,7 @@ public sealed class Messaging : Construct
             }));
             // Only the queue itself carries the bank tag: policy LOY-MSG-3 wants exactly one FIFO queue per bank with it.
             // Set on the L1, not through Tags.Of: the policy gate checks the stack before tag aspects reach the queue.
-            ((CfnQueue)queue.Node.DefaultChild!).Tags.SetTag(PolicyGate.MessagingRules.BankTag, bank.Code); // DefaultChild: a Queue always has its CfnQueue.
+            ((CfnQueue)queue.Node.DefaultChild!).Tags.SetTag(BankTag, bank.Code); // DefaultChild: a Queue always has its CfnQueue.
 
             // SQS decrypts with the caller's KMS permissions, so the bank's role (in its own account) needs kms:Decrypt
             // here too; scoped to SQS and to this bank's two queues by the encryption context SQS sets.

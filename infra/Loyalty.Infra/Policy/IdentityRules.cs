@@ -8,9 +8,6 @@ public static class IdentityRules
     public const int MaxTempPasswordDays = 3;
     public const int MaxAccessTokenMinutes = 60;
 
-    /// <summary>A bank's token client is named <c>…bank-&lt;code&gt;</c>: app clients carry no tags to say whose they are.</summary>
-    public static string BankClientSuffix(string code) => $"bank-{code}";
-
     private static readonly (string Property, string Class)[] CharacterClasses =
     [
         ("RequireLowercase", "lower-case letters"),
@@ -41,7 +38,7 @@ public static class IdentityRules
 
     public static readonly PolicyRule BankClients = new(
         "LOY-ID-4", Severity.Error, "Identity", "Token maps to one bank",
-        $"give each bank of the stage file one app client named …{BankClientSuffix("<code>")} with only the ClientCredentials flow, "
+        $"give each bank of the stage file one app client named …{Identity.BankClientSuffix("<code>")} with only the ClientCredentials flow, "
         + $"GenerateSecret = true, only that bank's resource-server scopes, no AuthFlows and AccessTokenValidity of at most {MaxAccessTokenMinutes} minutes",
         BankClientFaults);
 
@@ -89,7 +86,7 @@ public static class IdentityRules
                 var count = clients.Count(c => BankOf(c, ctx) == expected);
                 if (count != 1)
                 {
-                    yield return $"bank {expected.Code} of the stage file has {count} app clients named …{BankClientSuffix(expected.Code)}, not one";
+                    yield return $"bank {expected.Code} of the stage file has {count} app clients named …{Identity.BankClientSuffix(expected.Code)}, not one";
                 }
             }
 
@@ -143,7 +140,7 @@ public static class IdentityRules
     private static BankSettings? BankOf(PolicyResource client, PolicyContext ctx)
     {
         var name = client.Properties.Get("ClientName").Text() ?? "";
-        return ctx.Banks.FirstOrDefault(b => name.EndsWith(BankClientSuffix(b.Code), StringComparison.Ordinal));
+        return ctx.Banks.FirstOrDefault(b => name.EndsWith(Identity.BankClientSuffix(b.Code), StringComparison.Ordinal));
     }
 
     /// <summary>The access token's life; Cognito counts AccessTokenValidity in hours unless TokenValidityUnits says otherwise.</summary>

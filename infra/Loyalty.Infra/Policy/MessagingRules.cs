@@ -14,13 +14,11 @@ public static class MessagingRules
         $"give each queue a DeadLetterQueue (same FIFO-ness, MaxReceiveCount 1-10) whose RetentionPeriod is {DeadLetterRetentionSeconds} seconds (14 days)",
         DeadLetterFaults);
 
-    public const string BankTag = "bank";
-
     private static readonly string[] ReadActions = ["sqs:ReceiveMessage", "sqs:DeleteMessage"];
 
     public static readonly PolicyRule BankIsolation = new(
         "LOY-MSG-3", Severity.Error, "Messaging", "A bank reads only its own outcomes",
-        $"give each bank of the stage file one FIFO queue tagged {BankTag}=<code> on its L1 (CfnQueue.Tags.SetTag) whose policy, "
+        $"give each bank of the stage file one FIFO queue tagged {Messaging.BankTag}=<code> on its L1 (CfnQueue.Tags.SetTag) whose policy, "
         + "and its DLQ's, lets only that bank's queueReaderArn receive/delete and only the app role send; name no bank on another queue",
         BankIsolationFaults);
 
@@ -30,7 +28,7 @@ public static class MessagingRules
         {
             foreach (var bank in ctx.Banks.Where(b => !BankQueues(ctx, b.Code).Any()))
             {
-                yield return $"bank {bank.Code} of the stage file has no FIFO queue tagged {BankTag}={bank.Code}";
+                yield return $"bank {bank.Code} of the stage file has no FIFO queue tagged {Messaging.BankTag}={bank.Code}";
             }
 
             yield break;
@@ -48,7 +46,7 @@ public static class MessagingRules
             var bank = ctx.Banks.FirstOrDefault(b => b.Code == code);
             if (bank is null)
             {
-                yield return $"the queue is tagged {BankTag}={code}, a bank the stage file does not have";
+                yield return $"the queue is tagged {Messaging.BankTag}={code}, a bank the stage file does not have";
                 yield break;
             }
 
@@ -59,7 +57,7 @@ public static class MessagingRules
 
             if (BankQueues(ctx, code).Count() > 1)
             {
-                yield return $"bank {code} has more than one FIFO queue tagged {BankTag}={code}";
+                yield return $"bank {code} has more than one FIFO queue tagged {Messaging.BankTag}={code}";
             }
 
             owner = bank;
@@ -103,7 +101,7 @@ public static class MessagingRules
     }
 
     private static string? BankOf(PolicyResource queue) =>
-        queue.Properties.Get("Tags").Items().FirstOrDefault(t => t.Get("Key").Text() == BankTag).Get("Value").Text();
+        queue.Properties.Get("Tags").Items().FirstOrDefault(t => t.Get("Key").Text() == Messaging.BankTag).Get("Value").Text();
 
     private static IEnumerable<PolicyResource> BankQueues(PolicyContext ctx, string code) =>
         ctx.OfType("AWS::SQS::Queue").Where(q => q.Properties.Get("FifoQueue").IsTrue() && BankOf(q) == code);

@@ -114,7 +114,7 @@ public sealed class BankIsolationPolicyTests
             Actions = ["sqs:SendMessage"],
             Resources = [queue.QueueArn],
         }));
-        ((CfnQueue)queue.Node.DefaultChild!).Tags.SetTag(MessagingRules.BankTag, bank.Code);
+        ((CfnQueue)queue.Node.DefaultChild!).Tags.SetTag(Messaging.BankTag, bank.Code);
         return queue;
     }
 }
