@@ -57,7 +57,8 @@ public sealed class LoyaltyStack : Stack
             Description = "The queue the bucket notifies of new inbound/ objects",
         });
 
-        _ = new Observability(this, "Observability", stage, fleet, database, messaging.DeadLetterQueues);
+        var observability = new Observability(this, "Observability", stage, fleet, database, messaging.DeadLetterQueues);
+        fleet.InstanceRole.AddToPrincipalPolicy(observability.AgentConfigRead);
 
         _ = new CfnOutput(this, "AlbDnsName", new CfnOutputProps
         {

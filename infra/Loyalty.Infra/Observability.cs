@@ -72,11 +72,11 @@ public sealed class Observability : Construct
         });
         // GetParameter alone is what `-c ssm:` calls; GrantRead would add GetParameters, GetParameterHistory and
         // DescribeParameters, which the agent never uses.
-        fleet.InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        AgentConfigRead = new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["ssm:GetParameter"],
             Resources = [AgentConfigParameter.ParameterArn],
-        }));
+        });
 
         // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
         // to use the key, so the topic has its own.
@@ -239,6 +239,9 @@ public sealed class Observability : Construct
     /// <summary>Only where the stage owns the account's detector (<c>observability.guardDuty</c>).</summary>
     public CfnDetector? Detector { get; }
 
+    /// <summary>What the instances need to load <see cref="AgentConfigParameter"/>; the stack grants it to the fleet.</summary>
+    public PolicyStatement AgentConfigRead { get; }
+
     /// <summary>The CloudWatch namespace of the agent's metrics.</summary>
     public string Namespace { get; }
 
@@ -249,7 +252,10 @@ public sealed class Observability : Construct
     /// <summary>The shipped agent configuration, compacted, with the stage's namespace filled in.</summary>
     public static string AgentConfig(string stage)
     {
-        var text = File.ReadAllText(FindAgentConfigFile());
+        using var resource = typeof(Observability).Assembly.GetManifestResourceStream(Path.GetFileName(AgentConfigFile))
+            ?? throw new InvalidOperationException($"{AgentConfigFile} is not built into {typeof(Observability).Assembly.GetName().Name}");
+        using var reader = new StreamReader(resource);
+        var text = reader.ReadToEnd();
         if (!text.Contains(StagePlaceholder, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"{AgentConfigFile}: the namespace must contain {StagePlaceholder}");
@@ -379,21 +385,4 @@ public sealed class Observability : Construct
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string FindAgentConfigFile()
-    {
-        // `cdk synth` runs from the repository root; tests synthesise from their bin folder below it.
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var path = Path.Combine(dir.FullName, AgentConfigFile);
-                if (File.Exists(path))
-                {
-                    return path;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"{AgentConfigFile} not found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}");
-    }
 }
