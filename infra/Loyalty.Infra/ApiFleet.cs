@@ -17,6 +17,21 @@ using HealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: fleet size, instance type, ports, scaling, edge.</param>
+/// <param name="Vpc">The stage network.</param>
+/// <param name="BastionSecurityGroup">The bastion, the only SSH source.</param>
+/// <param name="ImageId">The golden AMI the instances boot.</param>
+public sealed record ApiFleetProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IVpc Vpc { get; init; }
+
+    public required ISecurityGroup BastionSecurityGroup { get; init; }
+
+    public required string ImageId { get; init; }
+}
+
 /// <summary>
 /// The API's load balancer and auto-scaling fleet: an internet-facing ALB (HTTPS with the stage's certificate, HTTP
 /// only redirected; access logs), a target group on /health/ready, a launch template (IMDSv2, encrypted gp3, SSM and
@@ -43,8 +58,13 @@ public sealed class ApiFleet : Construct
     public static readonly Duration SignalTimeout = Duration.Minutes(15);
 
     /// <param name="imageId">The golden AMI (<see cref="GoldenAmi.ImageId"/>): a new one rolls the fleet.</param>
-    public ApiFleet(Construct scope, string id, StageConfig stage, IVpc vpc, ISecurityGroup bastion, string imageId) : base(scope, id)
+    public ApiFleet(Construct scope, string id, ApiFleetProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var vpc = props.Vpc;
+        var bastion = props.BastionSecurityGroup;
+        var imageId = props.ImageId;
         var fleet = stage.Fleet;
         this.stage = stage;
         AppSecurityGroup = new SecurityGroup(this, "AppSecurityGroup", new SecurityGroupProps

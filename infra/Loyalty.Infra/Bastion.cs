@@ -3,14 +3,26 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: instance type and the SSH allow-list.</param>
+/// <param name="Vpc">The stage network; the bastion sits in a public subnet.</param>
+public sealed record BastionProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IVpc Vpc { get; init; }
+}
+
 /// <summary>
 /// A small host in a public subnet for operators: reached by SSM Session Manager; SSH only from the stage's
 /// allow-list (an empty list adds no SSH rule at all); IMDSv2 only; encrypted root volume.
 /// </summary>
 public sealed class Bastion : Construct
 {
-    public Bastion(Construct scope, string id, StageConfig stage, IVpc vpc) : base(scope, id)
+    public Bastion(Construct scope, string id, BastionProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var vpc = props.Vpc;
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
             Vpc = vpc,

@@ -9,6 +9,18 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: instance class, storage, Multi-AZ, backups, deletion protection.</param>
+/// <param name="Vpc">The stage network; the database sits in the isolated subnets.</param>
+/// <param name="Clients">The security groups admitted to the database port.</param>
+public sealed record DatabaseProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IVpc Vpc { get; init; }
+
+    public required IReadOnlyList<ISecurityGroup> Clients { get; init; }
+}
+
 /// <summary>
 /// The API's RDS for MariaDB 10.11 database: in the isolated-db subnets, reachable on the MariaDB port only
 /// from the client security groups; storage, secret, Performance Insights and logs under one customer key;
@@ -41,8 +53,12 @@ public sealed class Database : Construct
 
     private static readonly string[] CfnLintIgnoredChecks = ["E3691"];
 
-    public Database(Construct scope, string id, StageConfig stage, IVpc vpc, IReadOnlyList<ISecurityGroup> clients) : base(scope, id)
+    public Database(Construct scope, string id, DatabaseProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var vpc = props.Vpc;
+        var clients = props.Clients;
         var settings = stage.Database;
         var engine = DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps { Version = MariaDbEngineVersion.VER_10_11 });
 

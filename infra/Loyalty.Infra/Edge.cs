@@ -7,6 +7,18 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: domain, WAF rate limit.</param>
+/// <param name="LoadBalancer">What the web ACL protects.</param>
+/// <param name="LogKey">Encrypts the WAF logs.</param>
+public sealed record EdgeProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IApplicationLoadBalancer LoadBalancer { get; init; }
+
+    public required IKey LogKey { get; init; }
+}
+
 /// <summary>
 /// The API's edge filter: a regional WAFv2 web ACL on the ALB with AWS's managed rule groups (IP reputation,
 /// anonymous IPs, core rule set, known bad inputs, SQL injection, Linux), a per-client-IP rate limit from the stage,
@@ -35,8 +47,12 @@ public sealed class Edge : Construct
 
     public const string RateLimitRuleName = "RateLimitPerClientIp";
 
-    public Edge(Construct scope, string id, StageConfig stage, IApplicationLoadBalancer loadBalancer, IKey logKey) : base(scope, id)
+    public Edge(Construct scope, string id, EdgeProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var loadBalancer = props.LoadBalancer;
+        var logKey = props.LogKey;
         var prefix = $"loyalty-{stage.Name}";
 
         // Reputation lists are evaluated first, so a known-bad address is dropped before it counts against anyone's rate.

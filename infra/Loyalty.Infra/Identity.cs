@@ -5,6 +5,15 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: its banks, domain prefix and token lifetime.</param>
+/// <param name="InstanceRole">The API instances: they read the settings this construct publishes.</param>
+public sealed record IdentityProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IRole InstanceRole { get; init; }
+}
+
 /// <summary>
 /// Who may call the API: a Cognito user pool for partner and operations staff (TOTP MFA required, threat protection
 /// enforced, admin-created accounts only), a resource server holding the API's scopes, one client-credentials app
@@ -25,8 +34,11 @@ public sealed class Identity : Construct
 
     public const int TempPasswordValidityDays = 3;
 
-    public Identity(Construct scope, string id, StageConfig stage, IRole instanceRole) : base(scope, id)
+    public Identity(Construct scope, string id, IdentityProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var instanceRole = props.InstanceRole;
         var stack = Stack.Of(this);
         var settings = stage.Identity;
         ParameterPath = StageResources.ApiSettingsPath(stage);

@@ -26,13 +26,19 @@ public sealed class LoyaltyStack : Stack
         var logKey = LogKey = StageResources.CustomerKey(this, "LogKey", stage, "CloudWatch Logs");
         logKey.GrantEncryptDecrypt(new Amazon.CDK.AWS.IAM.ServicePrincipal($"logs.{stage.Region}.amazonaws.com"));
 
-        var network = new Network(this, "Network", stage, logKey);
-        var bastion = new Bastion(this, "Bastion", stage, network.Vpc);
+        var network = new Network(this, "Network", new NetworkProps { Stage = stage, LogKey = logKey });
+        var bastion = new Bastion(this, "Bastion", new BastionProps { Stage = stage, Vpc = network.Vpc });
         var image = new GoldenAmi(this, "GoldenAmi", new GoldenAmiProps { Stage = stage, Vpc = network.Vpc, ApiBundle = apiBundle });
-        var fleet = new ApiFleet(this, "ApiFleet", stage, network.Vpc, bastion.SecurityGroup, image.ImageId);
-        var database = new Database(this, "Database", stage, network.Vpc, [fleet.AppSecurityGroup, bastion.SecurityGroup]);
-        _ = new Edge(this, "Edge", stage, fleet.LoadBalancer, LogKey);
-        var identity = new Identity(this, "Identity", stage, fleet.InstanceRole);
+        var fleet = new ApiFleet(this, "ApiFleet", new ApiFleetProps
+        {
+            Stage = stage, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = image.ImageId,
+        });
+        var database = new Database(this, "Database", new DatabaseProps
+        {
+            Stage = stage, Vpc = network.Vpc, Clients = [fleet.AppSecurityGroup, bastion.SecurityGroup],
+        });
+        _ = new Edge(this, "Edge", new EdgeProps { Stage = stage, LoadBalancer = fleet.LoadBalancer, LogKey = LogKey });
+        var identity = new Identity(this, "Identity", new IdentityProps { Stage = stage, InstanceRole = fleet.InstanceRole });
         fleet.StartOnBoot(database.Secret, database.Key, identity.ParameterPath);
         _ = new CfnOutput(this, "UserPoolId", new CfnOutputProps
         {
@@ -57,7 +63,10 @@ public sealed class LoyaltyStack : Stack
             Description = "The queue the bucket notifies of new inbound/ objects",
         });
 
-        var observability = new Observability(this, "Observability", stage, fleet, database, messaging.DeadLetterQueues);
+        var observability = new Observability(this, "Observability", new ObservabilityProps
+        {
+            Stage = stage, Fleet = fleet, Database = database, DeadLetterQueues = messaging.DeadLetterQueues,
+        });
         fleet.InstanceRole.AddToPrincipalPolicy(observability.AgentConfigRead);
 
         _ = new CfnOutput(this, "AlbDnsName", new CfnOutputProps

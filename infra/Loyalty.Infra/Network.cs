@@ -6,6 +6,15 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: CIDR, AZs, NAT gateways, flow-log retention.</param>
+/// <param name="LogKey">Encrypts the flow logs.</param>
+public sealed record NetworkProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required IKey LogKey { get; init; }
+}
+
 /// <summary>
 /// The VPC over the stage's three named AZs: public, private-app and isolated-db subnets in each; NAT
 /// gateways per the stage (one in dev, one per AZ in prod); every flow logged to an encrypted log group.
@@ -16,8 +25,11 @@ public sealed class Network : Construct
     public const string AppTier = "private-app";
     public const string DatabaseTier = "isolated-db";
 
-    public Network(Construct scope, string id, StageConfig stage, IKey logKey) : base(scope, id)
+    public Network(Construct scope, string id, NetworkProps props) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var logKey = props.LogKey;
         var settings = stage.Network;
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {

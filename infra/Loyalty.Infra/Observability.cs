@@ -17,6 +17,21 @@ using Constructs;
 
 namespace Loyalty.Infra;
 
+/// <param name="Stage">The validated stage: thresholds, alarm e-mail, log retention, GuardDuty.</param>
+/// <param name="Fleet">The API fleet whose load balancer, targets and instances are watched.</param>
+/// <param name="Database">The database whose CPU, storage and connections are watched.</param>
+/// <param name="DeadLetterQueues">Every dead-letter queue: none should ever hold a message.</param>
+public sealed record ObservabilityProps
+{
+    public required StageConfig Stage { get; init; }
+
+    public required ApiFleet Fleet { get; init; }
+
+    public required Database Database { get; init; }
+
+    public required IReadOnlyList<IQueue> DeadLetterQueues { get; init; }
+}
+
 /// <summary>
 /// What tells operations the stage is unwell: the CloudWatch agent configuration the API instances fetch from SSM
 /// (memory, root disk, TCP connections, IO wait, CPU steal), an encrypted ops topic that e-mails the stage's
@@ -52,13 +67,13 @@ public sealed class Observability : Construct
 
     private readonly List<Alarm> alarms = [];
 
-    public Observability(Construct scope, string id, StageConfig stage, ApiFleet fleet, Database database,
-        IReadOnlyList<IQueue> deadLetterQueues) : base(scope, id)
+    public Observability(Construct scope, string id, ObservabilityProps props) : base(scope, id)
     {
-        ArgumentNullException.ThrowIfNull(stage);
-        ArgumentNullException.ThrowIfNull(fleet);
-        ArgumentNullException.ThrowIfNull(database);
-        ArgumentNullException.ThrowIfNull(deadLetterQueues);
+        ArgumentNullException.ThrowIfNull(props);
+        var stage = props.Stage;
+        var fleet = props.Fleet;
+        var database = props.Database;
+        var deadLetterQueues = props.DeadLetterQueues;
         var settings = stage.Observability;
         Namespace = MetricNamespace(stage.Name);
 

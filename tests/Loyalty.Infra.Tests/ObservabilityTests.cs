@@ -261,13 +261,19 @@ public sealed class ObservabilityTests(Stages stages)
         var app = new App();
         app.Node.SetContext($"availability-zones:account={config.Account}:region={config.Region}", config.AvailabilityZones.ToArray());
         var stack = new Stack(app, "Dlq", new StackProps { Env = new Amazon.CDK.Environment { Account = config.Account, Region = config.Region } });
-        var network = new Network(stack, "Network", config, new Key(stack, "LogKey"));
-        var bastion = new Bastion(stack, "Bastion", config, network.Vpc);
-        var fleet = new ApiFleet(stack, "ApiFleet", config, network.Vpc, bastion.SecurityGroup, "ami-0b9fd8b55a6e3c9d5");
-        var database = new Database(stack, "Database", config, network.Vpc, [fleet.AppSecurityGroup]);
+        var network = new Network(stack, "Network", new NetworkProps { Stage = config, LogKey = new Key(stack, "LogKey") });
+        var bastion = new Bastion(stack, "Bastion", new BastionProps { Stage = config, Vpc = network.Vpc });
+        var fleet = new ApiFleet(stack, "ApiFleet", new ApiFleetProps
+        {
+            Stage = config, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = "ami-0b9fd8b55a6e3c9d5",
+        });
+        var database = new Database(stack, "Database", new DatabaseProps { Stage = config, Vpc = network.Vpc, Clients = [fleet.AppSecurityGroup] });
         Queue[] queues = [new(stack, "IngestDlq"), new(stack, "BankDlq")];
 
-        var observability = new Observability(stack, "Observability", config, fleet, database, queues);
+        var observability = new Observability(stack, "Observability", new ObservabilityProps
+        {
+            Stage = config, Fleet = fleet, Database = database, DeadLetterQueues = queues,
+        });
         using var template = JsonDocument.Parse(File.ReadAllText(app.Synth().GetStackArtifact(stack.ArtifactId).TemplateFullPath));
         var resources = template.RootElement.GetProperty("Resources").EnumerateObject().ToList();
 
