@@ -25,7 +25,7 @@ public sealed class Identity : Construct
     private readonly Dictionary<string, UserPoolClient> clients = new(StringComparer.Ordinal);
 
     /// <summary>The resource server's identifier: the API expects scopes as <c>loyalty/&lt;scope&gt;</c>.</summary>
-    public const string ResourceServerIdentifier = "loyalty";
+    public const string ResourceServerIdentifier = Loyalty.Core.Scopes.ResourceServer;
 
     public const int MinimumPasswordLength = 14;
 

@@ -82,7 +82,7 @@ public static class StageLoader
     public static readonly IReadOnlyList<string> RequiredTags = ["service", "owner", "cost-centre"];
 
     /// <summary>The API's scopes (without the resource-server prefix) a bank client may be given.</summary>
-    public static readonly IReadOnlyList<string> BankScopes = ["programmes.read", "members.validate", "accruals.write", "transactions.read"];
+    public static readonly IReadOnlyList<string> BankScopes = Loyalty.Core.Scopes.Names;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
