@@ -89,6 +89,8 @@ public sealed class Identity : Construct
         Issuer = $"https://cognito-idp.{stack.Region}.amazonaws.com/{UserPool.UserPoolId}";
         TokenEndpoint = $"https://{settings.DomainPrefix}.auth.{stack.Region}.amazoncognito.com/oauth2/token";
         StageResources.ApiSetting(this, "AuthIssuer", stage, "Auth__Issuer", Issuer, "The API's token issuer (the stage's user pool)");
+        StageResources.ApiSetting(this, "AuthTokenEndpoint", stage, "Auth__TokenEndpoint", TokenEndpoint,
+            "Where banks get client-credentials tokens (the API's OpenAPI document names it)");
 
         foreach (var bank in stage.Banks)
         {

@@ -125,6 +125,19 @@ public sealed class IdentityTests(Stages stages)
         Assert.Equal($"https://cognito-idp.{config.Region}.amazonaws.com/{{Ref:{poolId}}}", Flatten(issuer.GetProperty("Value")));
     }
 
+    /// <summary>The API names its token endpoint in its OpenAPI document (Auth:TokenEndpoint); it is the domain's /oauth2/token.</summary>
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void Api_GetsTheTokenEndpoint_AsAnSsmParameter(string stage)
+    {
+        var config = stages[stage].Config;
+
+        var endpoint = Assert.Single(Parameters(stage), p => Flatten(p.GetProperty("Name")) == $"/loyalty/{stage}/api/Auth__TokenEndpoint");
+
+        Assert.Equal($"https://{config.Identity.DomainPrefix}.auth.{config.Region}.amazoncognito.com/oauth2/token",
+            Flatten(endpoint.GetProperty("Value")));
+    }
+
     [Theory]
     [MemberData(nameof(StageNames))]
     public void Api_GetsEachClientsBankCode_AsAnSsmParameterNamedByTheClientId(string stage)
