@@ -15,6 +15,7 @@
 # must answer /health/ready; nginx is reloaded with it in place of the old one; once no nginx worker of the old
 # configuration is left (the ALB's deregistration delay), the old process gets SIGTERM and drains its requests.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${LOYALTY_CLUSTER_DIR:-$root/.local/cluster}
 dev_key=${LOYALTY_DEV_KEY:-$root/.local/dev-issuer.key}
@@ -22,9 +23,7 @@ prefix=$dir/nginx
 template=$root/app/deploy/nginx/loyalty.conf.template
 dll_default=$root/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
 
-alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 nginx_pid() { cat "$prefix/nginx.pid" 2>/dev/null || true; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 slots() { find "$dir/slots" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -n; }
 
 # Starts one API process for SLOT on PORT into FOLDER and waits until it is ready.
@@ -35,7 +34,7 @@ start_instance() {
   (
     cd "$(dirname "$dll")"
     if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then
-      while IFS= read -r setting; do export "${setting?}"; done <<<"$aws_env"
+      export_settings "$aws_env"
     fi
     DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
     Auth__DevelopmentKeyFile="$dev_key" \
@@ -43,26 +42,24 @@ start_instance() {
     Instance__Id="$id" \
       exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
   ) &
-  local pid=$!
+  local pid=$! ready=0
   echo "$pid" >"$folder/pid"; echo "$port" >"$folder/port"; echo "$id" >"$folder/id"
-  for _ in $(seq 1 300); do
-    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then return 0; fi
-    alive "$pid" || { echo "instance $id exited; its log:" >&2; tail -30 "$folder/api.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "instance $id was not ready within 30 s; see $folder/api.log" >&2
-  return 1
+  wait_for 30 "$pid" ready "$port" || ready=$?
+  case $ready in
+    0) return 0 ;;
+    1) echo "instance $id exited; its log:" >&2; tail -30 "$folder/api.log" >&2; return 1 ;;
+    *) echo "instance $id was not ready within 30 s; see $folder/api.log" >&2; return 1 ;;
+  esac
 }
+
+# The API on PORT answers its readiness check (/health/ready: catalogue loaded, database answering).
+ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
 # SIGTERM, then the host's graceful shutdown drains in-flight requests; SIGKILL only if it overruns.
 stop_instance() {
   local folder=$1 pid
   pid=$(cat "$folder/pid" 2>/dev/null || true)
-  if alive "$pid"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 400); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then echo "instance $(cat "$folder/id") ignored SIGTERM for 40 s; killing it" >&2; kill -KILL "$pid"; fi
-  fi
+  stop_pid "$pid" 40 || { echo "instance $(cat "$folder/id") ignored SIGTERM for 40 s; killing it" >&2; kill -KILL "$pid"; }
 }
 
 # Writes nginx.conf for the current slots and has nginx check it.
@@ -84,14 +81,8 @@ reload() {
   master=$(nginx_pid)
   old=$(pgrep -P "$master" || true)
   kill -HUP "$master"
-  for _ in $(seq 1 300); do
-    local left=0
-    for worker in $old; do alive "$worker" && left=1; done
-    ((left)) || return 0
-    sleep 0.1
-  done
-  echo "nginx workers of the old configuration still running after 30 s" >&2
-  return 1
+  # shellcheck disable=SC2086 # one PID a word
+  wait_for 30 "" gone $old || { echo "nginx workers of the old configuration still running after 30 s" >&2; return 1; }
 }
 
 case ${1:-} in
@@ -109,8 +100,7 @@ case ${1:-} in
     echo "$port" >"$dir/lb-port"
     echo "http://127.0.0.1:$port" >"$dir/url"
     nginx -p "$prefix" -c "$prefix/nginx.conf"
-    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { echo "nginx does not answer on $port; see $prefix/error.log" >&2; exit 1; }
+    wait_for 10 "" ready "$port" || { echo "nginx does not answer on $port; see $prefix/error.log" >&2; exit 1; }
     ;;
   replace)
     slot=${2:?slot}; dll=${3:-${API_DLL:-$dll_default}}
@@ -144,8 +134,7 @@ case ${1:-} in
   stop)
     master=$(nginx_pid)
     if alive "$master"; then
-      kill -QUIT "$master"
-      for _ in $(seq 1 100); do alive "$master" || break; sleep 0.1; done
+      stop_pid "$master" 10 QUIT || true # a graceful stop; its workers finish their requests
       echo "nginx stopped (pid $master)"
     fi
     for slot in $(slots); do stop_instance "$dir/slots/$slot"; done
