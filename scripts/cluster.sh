@@ -8,6 +8,8 @@
 #   scripts/cluster.sh status             one line per slot: slot, instance id, port, pid, up|down
 #   scripts/cluster.sh url                the load balancer's URL
 #   scripts/cluster.sh stop
+#   scripts/cluster.sh exec COMMAND...    run COMMAND with the environment every instance runs with (make migrate,
+#                                         make token and make fulfil run the API's commands through it)
 # LOYALTY_CLUSTER_DIR  state folder (default .local/cluster); LOYALTY_DEV_KEY  the development token key file.
 # The database and local AWS are whatever scripts/mariadb.sh and scripts/local-aws.sh report (their LOYALTY_*
 # settings pass through).
@@ -26,6 +28,17 @@ dll_default=$root/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
 nginx_pid() { cat "$prefix/nginx.pid" 2>/dev/null || true; }
 slots() { find "$dir/slots" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -n; }
 
+# Exports what the local API runs with, its one home: development settings, the token signing key, the running
+# MariaDB, and while the local AWS runs, the deployed dev stack's parameters (scripts/local-aws.sh env).
+api_env() {
+  local aws_env database
+  if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then export_settings "$aws_env"; fi
+  # With no database running, mariadb.sh says so and the API's command fails on its own terms, as it always did.
+  database=$("$root/scripts/mariadb.sh" url) || true
+  export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
+    Auth__DevelopmentKeyFile="$dev_key" Database__ConnectionString="$database"
+}
+
 # Starts one API process for SLOT on PORT into FOLDER and waits until it is ready.
 start_instance() {
   local slot=$1 port=$2 folder=$3 dll=$4
@@ -33,14 +46,8 @@ start_instance() {
   local id="api-$slot@$port"
   (
     cd "$(dirname "$dll")"
-    if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then
-      export_settings "$aws_env"
-    fi
-    DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
-    Auth__DevelopmentKeyFile="$dev_key" \
-    Database__ConnectionString="$("$root/scripts/mariadb.sh" url)" \
-    Instance__Id="$id" \
-      exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
+    api_env
+    Instance__Id="$id" exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
   ) &
   local pid=$! ready=0
   echo "$pid" >"$folder/pid"; echo "$port" >"$folder/port"; echo "$id" >"$folder/id"
@@ -141,5 +148,11 @@ case ${1:-} in
     [[ -d $dir/slots ]] && echo "API instances stopped"
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | reload | status | url | stop" >&2; exit 2 ;;
+  exec)
+    shift
+    (($#)) || { echo "usage: $0 exec COMMAND..." >&2; exit 2; }
+    api_env
+    exec "$@"
+    ;;
+  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | reload | status | url | stop | exec COMMAND..." >&2; exit 2 ;;
 esac

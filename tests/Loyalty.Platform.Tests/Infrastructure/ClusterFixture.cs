@@ -78,17 +78,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public LoadGeneration StartLoad(params string[] options) =>
         LoadGeneration.Start(Url, Token, options);
 
-    private async Task<ProcessResult> ApiCommandAsync(params string[] arguments)
-    {
-        var aws = Shell.Settings((await Shell.BashAsync(Repository.Script("local-aws.sh"), ["env"], environment)).EnsureSuccess("local-aws.sh env").Output);
-        var settings = new Dictionary<string, string>(aws)
-        {
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["Database__ConnectionString"] = ConnectionString,
-            ["Auth__DevelopmentKeyFile"] = environment["LOYALTY_DEV_KEY"],
-        };
-        return await Shell.RunAsync("dotnet", [Repository.ApiDll, .. arguments], settings);
-    }
+    /// <summary>One of the API's commands with what the cluster's instances run with, as make migrate and make token run it.</summary>
+    private Task<ProcessResult> ApiCommandAsync(params string[] arguments) =>
+        ClusterAsync(["exec", "dotnet", Repository.ApiDll, .. arguments]);
 }
 
 public sealed record Instance(int Slot, string Id, int Port, int Pid, bool Up);

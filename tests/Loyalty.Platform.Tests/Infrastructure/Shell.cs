@@ -80,13 +80,6 @@ public static class Shell
     public static Task<ProcessResult> BashAsync(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
         RunAsync("bash", [script, .. arguments], environment, timeout);
 
-    /// <summary>The settings lines a script prints (KEY=value), as a dictionary.</summary>
-    public static Dictionary<string, string> Settings(string lines) =>
-        lines.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => l.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1]);
-
     public static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
