@@ -25,15 +25,19 @@ case ${1:-} in
     args=()
     if [[ -n ${SIMULATOR_MIX:-} ]]; then args+=(--mix "$SIMULATOR_MIX"); fi
     if [[ -n ${SIMULATOR_INTERVAL:-} ]]; then args+=(--interval "$SIMULATOR_INTERVAL"); fi
+    # Ready is one real pass first: with --once it answers what is there now and exits 0 only if its settings hold
+    # (mix, interval, members file) and the bucket answers. A bad setting shows here, not in a silent log.
+    # A minute bounds it: a first pass over a bucket of answered files takes seconds.
+    status=0
+    (export_settings "$aws_env"; exec timeout 60 dotnet "$dll" --once "${args[@]}") >"$log" 2>&1 || status=$?
+    if ((status)); then
+      echo "the simulator's first pass failed (exit $status; 124: not done within 60 s); its log:" >&2; tail -20 "$log" >&2; exit 1
+    fi
     (
       export_settings "$aws_env"
-      exec dotnet "$dll" "${args[@]}" >"$log" 2>&1
+      exec dotnet "$dll" "${args[@]}" >>"$log" 2>&1
     ) &
     echo $! >"$pidfile"
-    # A bad --mix or members file ends it at once; catch that here rather than in a silent log.
-    if ! wait_for 10 "$(cat "$pidfile")" grep -q "Answering accrual files" "$log" 2>/dev/null; then
-      running "$pidfile" || { echo "the simulator exited; its log:" >&2; tail -20 "$log" >&2; rm -f "$pidfile"; exit 1; }
-    fi
     echo "simulator running (pid $(cat "$pidfile")); log: $log"
     ;;
   stop)
