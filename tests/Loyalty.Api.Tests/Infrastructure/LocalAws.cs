@@ -32,18 +32,18 @@ public sealed class LocalAws
         {
             ["LOYALTY_AWS_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", $"aws-test-{Environment.ProcessId}"),
         };
-        var script = Path.Combine(RepositoryRoot.Path, "scripts", "local-aws.sh");
-        await Scripts.RunAsync(script, "start", environment);
-        var settings = (await Scripts.RunAsync(script, "env", environment))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
+        var script = RepositoryRoot.Script("local-aws.sh");
+        (await RunAsync(script, "start", environment)).EnsureSuccess("local-aws.sh start");
+        var settings = (await RunAsync(script, "env", environment)).EnsureSuccess("local-aws.sh env").Settings();
         return new LocalAws(script, environment, settings);
     }
 
     public async Task StopAsync()
     {
-        await Scripts.RunAsync(script, "stop", environment);
+        (await RunAsync(script, "stop", environment)).EnsureSuccess("local-aws.sh stop");
         Directory.Delete(environment["LOYALTY_AWS_DIR"], recursive: true);
     }
+
+    private static Task<ProcessResult> RunAsync(string script, string verb, Dictionary<string, string> environment) =>
+        Processes.BashAsync(script, [verb], environment, TimeSpan.FromMinutes(2));
 }
