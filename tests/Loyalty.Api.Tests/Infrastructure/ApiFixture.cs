@@ -4,6 +4,7 @@ using Dapper;
 using Loyalty.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
@@ -77,9 +78,13 @@ public sealed class ApiFixture : IAsyncLifetime
 public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public LoyaltyApiFactory(string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides)
+    /// <param name="services">Replaces some of the app's services in the test host (registered after the app's own).</param>
+    public LoyaltyApiFactory(
+        string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         settings = new Dictionary<string, string?>
         {
             ["Database:ConnectionString"] = connectionString,
@@ -106,6 +111,11 @@ public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 }
