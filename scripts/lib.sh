@@ -43,6 +43,17 @@ stop_pid() {
   wait_for "$seconds" "" gone "$pid"
 }
 
+# stop_recorded PIDFILE SECONDS: stops the process PIDFILE names (SIGTERM, SIGKILL if it still runs after SECONDS, so
+# no process outlives the file that knew its PID) and removes PIDFILE. Prints the PID; returns 1 when none ran.
+stop_recorded() {
+  local pidfile=$1 seconds=$2 pid
+  if ! running "$pidfile"; then rm -f "$pidfile"; return 1; fi
+  pid=$(cat "$pidfile")
+  stop_pid "$pid" "$seconds" || kill -KILL "$pid" 2>/dev/null || true # gone in between is gone
+  rm -f "$pidfile"
+  echo "$pid"
+}
+
 # export_settings LINES: exports each KEY=value line (what scripts/local-aws.sh env prints) into this shell.
 export_settings() {
   local setting

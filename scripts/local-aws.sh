@@ -55,12 +55,8 @@ start() {
 }
 
 stop() {
-  if running "$pidfile"; then
-    local pid; pid=$(cat "$pidfile")
-    stop_pid "$pid" 10 || kill -9 "$pid"
-    echo "local AWS stopped (pid $pid)"
-  fi
-  rm -f "$pidfile"
+  local pid
+  if pid=$(stop_recorded "$pidfile" 10); then echo "local AWS stopped (pid $pid)"; fi
 }
 
 case ${1:-} in

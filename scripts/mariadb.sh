@@ -73,14 +73,8 @@ SQL
 }
 
 stop() {
-  if running "$pidfile"; then
-    local pid; pid=$(cat "$pidfile")
-    stop_pid "$pid" 30 || kill -9 "$pid"
-    echo "mariadb stopped (pid $pid)"
-  else
-    echo "mariadb not running"
-  fi
-  rm -f "$pidfile"
+  local pid
+  if pid=$(stop_recorded "$pidfile" 30); then echo "mariadb stopped (pid $pid)"; else echo "mariadb not running"; fi
 }
 
 case ${1:-} in

@@ -41,14 +41,7 @@ case ${1:-} in
     echo "simulator running (pid $(cat "$pidfile")); log: $log"
     ;;
   stop)
-    if running "$pidfile"; then
-      pid=$(cat "$pidfile")
-      stop_pid "$pid" 10 || true # SIGTERM only: one that overruns is left to finish its pass
-      echo "simulator stopped (pid $pid)"
-    else
-      echo "simulator not running"
-    fi
-    rm -f "$pidfile"
+    if pid=$(stop_recorded "$pidfile" 10); then echo "simulator stopped (pid $pid)"; else echo "simulator not running"; fi
     ;;
   status)
     if running "$pidfile"; then echo "running (pid $(cat "$pidfile")); log: $log"; else echo "stopped"; exit 1; fi
