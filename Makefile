@@ -22,12 +22,8 @@ BUILD = mkdir -p $(LOCAL) && dotnet build Loyalty.sln -c Release --nologo -nocon
 	-flp:"logfile=$(LOCAL)/build.log;verbosity=minimal" || { grep -E 'error|warning' $(LOCAL)/build.log >&2; exit 1; }
 ARGS      ?= status
 
-# What the local API runs with; the signing key and database password live in git-ignored .local/, the
-# local AWS settings are the deployed dev stack's parameters (scripts/local-aws.sh env) while it runs.
-LOCAL_ENV = env DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
-	Auth__DevelopmentKeyFile=$(LOCAL)/dev-issuer.key \
-	Database__ConnectionString="$$(scripts/mariadb.sh url)" \
-	$$(scripts/local-aws.sh env 2>/dev/null)
+# The API's commands run with what every local instance runs with (scripts/cluster.sh holds it).
+LOCAL_ENV = scripts/cluster.sh exec
 
 STAGE     ?= dev
 STACK     ?= stage

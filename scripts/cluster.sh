@@ -8,6 +8,8 @@
 #   scripts/cluster.sh status             one line per slot: slot, instance id, port, pid, up|down
 #   scripts/cluster.sh url                the load balancer's URL
 #   scripts/cluster.sh stop
+#   scripts/cluster.sh exec COMMAND...    run COMMAND with the environment every instance runs with (make migrate,
+#                                         make token and make fulfil run the API's commands through it)
 # LOYALTY_CLUSTER_DIR  state folder (default .local/cluster); LOYALTY_DEV_KEY  the development token key file.
 # The database and local AWS are whatever scripts/mariadb.sh and scripts/local-aws.sh report (their LOYALTY_*
 # settings pass through).
@@ -15,6 +17,7 @@
 # must answer /health/ready; nginx is reloaded with it in place of the old one; once no nginx worker of the old
 # configuration is left (the ALB's deregistration delay), the old process gets SIGTERM and drains its requests.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${LOYALTY_CLUSTER_DIR:-$root/.local/cluster}
 dev_key=${LOYALTY_DEV_KEY:-$root/.local/dev-issuer.key}
@@ -22,10 +25,19 @@ prefix=$dir/nginx
 template=$root/app/deploy/nginx/loyalty.conf.template
 dll_default=$root/app/Loyalty.Api/bin/Release/net10.0/Loyalty.Api.dll
 
-alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 nginx_pid() { cat "$prefix/nginx.pid" 2>/dev/null || true; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 slots() { find "$dir/slots" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -n; }
+
+# Exports what the local API runs with, its one home: development settings, the token signing key, the running
+# MariaDB, and while the local AWS runs, the deployed dev stack's parameters (scripts/local-aws.sh env).
+api_env() {
+  local aws_env database
+  if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then export_settings "$aws_env"; fi
+  # With no database running, mariadb.sh says so and the API's command fails on its own terms, as it always did.
+  database=$("$root/scripts/mariadb.sh" url) || true
+  export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
+    Auth__DevelopmentKeyFile="$dev_key" Database__ConnectionString="$database"
+}
 
 # Starts one API process for SLOT on PORT into FOLDER and waits until it is ready.
 start_instance() {
@@ -34,35 +46,27 @@ start_instance() {
   local id="api-$slot@$port"
   (
     cd "$(dirname "$dll")"
-    if aws_env=$("$root/scripts/local-aws.sh" env 2>/dev/null); then
-      while IFS= read -r setting; do export "${setting?}"; done <<<"$aws_env"
-    fi
-    DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
-    Auth__DevelopmentKeyFile="$dev_key" \
-    Database__ConnectionString="$("$root/scripts/mariadb.sh" url)" \
-    Instance__Id="$id" \
-      exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
+    api_env
+    Instance__Id="$id" exec dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/api.log" 2>&1
   ) &
-  local pid=$!
+  local pid=$! ready=0
   echo "$pid" >"$folder/pid"; echo "$port" >"$folder/port"; echo "$id" >"$folder/id"
-  for _ in $(seq 1 300); do
-    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then return 0; fi
-    alive "$pid" || { echo "instance $id exited; its log:" >&2; tail -30 "$folder/api.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "instance $id was not ready within 30 s; see $folder/api.log" >&2
-  return 1
+  wait_for 30 "$pid" ready "$port" || ready=$?
+  case $ready in
+    0) return 0 ;;
+    1) echo "instance $id exited; its log:" >&2; tail -30 "$folder/api.log" >&2; return 1 ;;
+    *) echo "instance $id was not ready within 30 s; see $folder/api.log" >&2; return 1 ;;
+  esac
 }
+
+# The API on PORT answers its readiness check (/health/ready: catalogue loaded, database answering).
+ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
 # SIGTERM, then the host's graceful shutdown drains in-flight requests; SIGKILL only if it overruns.
 stop_instance() {
   local folder=$1 pid
   pid=$(cat "$folder/pid" 2>/dev/null || true)
-  if alive "$pid"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 400); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then echo "instance $(cat "$folder/id") ignored SIGTERM for 40 s; killing it" >&2; kill -KILL "$pid"; fi
-  fi
+  stop_pid "$pid" 40 || { echo "instance $(cat "$folder/id") ignored SIGTERM for 40 s; killing it" >&2; kill -KILL "$pid"; }
 }
 
 # Writes nginx.conf for the current slots and has nginx check it.
@@ -84,14 +88,8 @@ reload() {
   master=$(nginx_pid)
   old=$(pgrep -P "$master" || true)
   kill -HUP "$master"
-  for _ in $(seq 1 300); do
-    local left=0
-    for worker in $old; do alive "$worker" && left=1; done
-    ((left)) || return 0
-    sleep 0.1
-  done
-  echo "nginx workers of the old configuration still running after 30 s" >&2
-  return 1
+  # shellcheck disable=SC2086 # one PID a word
+  wait_for 30 "" gone $old || { echo "nginx workers of the old configuration still running after 30 s" >&2; return 1; }
 }
 
 case ${1:-} in
@@ -109,8 +107,7 @@ case ${1:-} in
     echo "$port" >"$dir/lb-port"
     echo "http://127.0.0.1:$port" >"$dir/url"
     nginx -p "$prefix" -c "$prefix/nginx.conf"
-    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { echo "nginx does not answer on $port; see $prefix/error.log" >&2; exit 1; }
+    wait_for 10 "" ready "$port" || { echo "nginx does not answer on $port; see $prefix/error.log" >&2; exit 1; }
     ;;
   replace)
     slot=${2:?slot}; dll=${3:-${API_DLL:-$dll_default}}
@@ -144,13 +141,18 @@ case ${1:-} in
   stop)
     master=$(nginx_pid)
     if alive "$master"; then
-      kill -QUIT "$master"
-      for _ in $(seq 1 100); do alive "$master" || break; sleep 0.1; done
+      stop_pid "$master" 10 QUIT || true # a graceful stop; its workers finish their requests
       echo "nginx stopped (pid $master)"
     fi
     for slot in $(slots); do stop_instance "$dir/slots/$slot"; done
     [[ -d $dir/slots ]] && echo "API instances stopped"
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | reload | status | url | stop" >&2; exit 2 ;;
+  exec)
+    shift
+    (($#)) || { echo "usage: $0 exec COMMAND..." >&2; exit 2; }
+    api_env
+    exec "$@"
+    ;;
+  *) echo "usage: $0 start [N] [PORT] | replace SLOT [DLL] | reload | status | url | stop | exec COMMAND..." >&2; exit 2 ;;
 esac

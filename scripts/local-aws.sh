@@ -15,13 +15,13 @@
 # LOYALTY_BUNDLE   the API bundle the stage ships (default: artifacts/loyalty-api.tar.gz when make publish made it;
 #                  otherwise a placeholder: the golden AMI is not emulated, the local platform runs the build)
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${LOYALTY_AWS_DIR:-$root/.local/aws}
 stage=${LOYALTY_STAGE:-dev}
 pidfile=$dir/moto.pid
 
-running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 url() { echo "http://127.0.0.1:$(cat "$dir/port")"; }
 
 bundle() {
@@ -38,7 +38,7 @@ start() {
   command -v moto_server >/dev/null || { echo "moto_server not found (Python moto[server])" >&2; exit 1; }
   mkdir -p "$dir"
   chmod 700 "$dir"
-  if running; then
+  if running "$pidfile"; then
     url
     return
   fi
@@ -55,24 +55,18 @@ start() {
 }
 
 stop() {
-  if running; then
-    local pid; pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-    echo "local AWS stopped (pid $pid)"
-  fi
-  rm -f "$pidfile"
+  local pid
+  if pid=$(stop_recorded "$pidfile" 10); then echo "local AWS stopped (pid $pid)"; fi
 }
 
 case ${1:-} in
   start) start ;;
   stop) stop ;;
-  status) if running; then echo "running: $(url) (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi ;;
-  url) running || { echo "local AWS is not running" >&2; exit 1; }; url ;;
-  env) running || { echo "local AWS is not running" >&2; exit 1; }; cat "$dir/settings.env" ;;
+  status) if running "$pidfile"; then echo "running: $(url) (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi ;;
+  url) running "$pidfile" || { echo "local AWS is not running" >&2; exit 1; }; url ;;
+  env) running "$pidfile" || { echo "local AWS is not running" >&2; exit 1; }; cat "$dir/settings.env" ;;
   summary)
-    running || { echo "local AWS is not running" >&2; exit 1; }
+    running "$pidfile" || { echo "local AWS is not running" >&2; exit 1; }
     grep '^applied outside CloudFormation: ' "$dir/rehearsal.txt" || true
     tail -1 "$dir/rehearsal.txt" ;;
   *) echo "usage: $0 start|stop|status|url|env|summary" >&2; exit 2 ;;

@@ -9,6 +9,7 @@
 # LOYALTY_DB_DIR  data folder (default: .local/mariadb under the repo; git-ignored)
 # LOYALTY_DB_PORT TCP port (default: a free port picked at first start, then kept)
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${LOYALTY_DB_DIR:-$root/.local/mariadb}
@@ -18,12 +19,6 @@ portfile=$dir/port
 secretfile=$dir/app-password
 socket=$dir/mariadb.sock
 database=${LOYALTY_DB_NAME:-loyalty}
-
-running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 client() { mariadb --no-defaults --socket="$socket" --user=root "$@"; }
 
@@ -48,19 +43,22 @@ launch() {
     --default-time-zone=+00:00 --skip-name-resolve --max-connections=500 \
     --innodb-buffer-pool-size=256M --log-error="$dir/error.log" >/dev/null 2>&1 &
 
-  for _ in $(seq 1 300); do
-    if client -e 'SELECT 1' >/dev/null 2>&1; then break; fi
-    if ! kill -0 $! 2>/dev/null; then echo "mariadbd exited; see $dir/error.log:" >&2; tail -20 "$dir/error.log" >&2; exit 1; fi
-    sleep 0.1
-  done
-  client -e 'SELECT 1' >/dev/null || { echo "mariadbd did not answer within 30 s; see $dir/error.log" >&2; exit 1; }
+  local ready=0
+  wait_for 30 "$!" answers || ready=$?
+  case $ready in
+    1) echo "mariadbd exited; see $dir/error.log:" >&2; tail -20 "$dir/error.log" >&2; exit 1 ;;
+    2) echo "mariadbd did not answer within 30 s; see $dir/error.log" >&2; exit 1 ;;
+  esac
 }
+
+# The server answers a query on its socket: it is up, not merely started.
+answers() { client -e 'SELECT 1' >/dev/null 2>&1; }
 
 start() {
   command -v mariadbd >/dev/null || { echo "mariadbd not found: run 'make deps' (apt-get install mariadb-server)" >&2; exit 1; }
   mkdir -p "$dir"
   chmod 700 "$dir"
-  running || launch
+  running "$pidfile" || launch
 
   [[ -s $secretfile ]] || { (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' >"$secretfile"); }
   local pw; pw=$(cat "$secretfile")
@@ -75,22 +73,14 @@ SQL
 }
 
 stop() {
-  if running; then
-    local pid; pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-    echo "mariadb stopped (pid $pid)"
-  else
-    echo "mariadb not running"
-  fi
-  rm -f "$pidfile"
+  local pid
+  if pid=$(stop_recorded "$pidfile" 30); then echo "mariadb stopped (pid $pid)"; else echo "mariadb not running"; fi
 }
 
 case ${1:-} in
   start) start ;;
   stop) stop ;;
-  status) if running; then echo "running (pid $(cat "$pidfile"), port $(cat "$portfile"))"; else echo "stopped"; exit 1; fi ;;
-  url) running || { echo "mariadb not running" >&2; exit 1; }; url ;;
+  status) if running "$pidfile"; then echo "running (pid $(cat "$pidfile"), port $(cat "$portfile"))"; else echo "stopped"; exit 1; fi ;;
+  url) running "$pidfile" || { echo "mariadb not running" >&2; exit 1; }; url ;;
   *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
 esac

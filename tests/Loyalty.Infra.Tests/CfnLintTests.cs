@@ -16,7 +16,7 @@ public sealed class CfnLintTests(Stages stages)
 
     private static async Task LintAsync(string path)
     {
-        var lint = await Processes.RunAsync(RepositoryRoot.Path, "cfn-lint", ["--format", "parseable", "--", path], timeout: TimeSpan.FromMinutes(3));
+        var lint = await Processes.RunAsync("cfn-lint", ["--format", "parseable", "--", path]);
 
         Assert.True(lint.ExitCode == 0, lint.ToString());
         Assert.Equal("", lint.Output.Trim());

@@ -44,6 +44,6 @@ public sealed class DeployScriptTests(Stages stages)
 
     private string Assembly(string stage) => Path.GetDirectoryName(stages[stage].TemplatePath)!;
 
-    private static Task<ProcessRun> DeployAsync(params string[] arguments) =>
-        Processes.RunAsync(RepositoryRoot.Path, "bash", [Path.Combine(RepositoryRoot.Path, "scripts", "deploy.sh"), .. arguments], timeout: TimeSpan.FromMinutes(3));
+    private static Task<ProcessResult> DeployAsync(params string[] arguments) =>
+        Processes.BashAsync(RepositoryRoot.Script("deploy.sh"), arguments);
 }

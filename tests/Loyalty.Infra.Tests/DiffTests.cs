@@ -76,7 +76,7 @@ public sealed class ScratchRepository : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var files = (await Processes.RunAsync(RepositoryRoot.Path, "git", ["ls-files", "-co", "--exclude-standard", "-z"])).Output
+        var files = (await Processes.RunAsync("git", ["ls-files", "-co", "--exclude-standard", "-z"])).Output
             .Split('\0', StringSplitOptions.RemoveEmptyEntries);
         foreach (var file in files.Where(f => File.Exists(Path.Combine(RepositoryRoot.Path, f))))
         {
@@ -118,16 +118,16 @@ public sealed class ScratchRepository : IAsyncLifetime
     }
 
     /// <summary>scripts/diff.sh against <paramref name="baseRef"/>, with <paramref name="head"/> checked out.</summary>
-    public async Task<ProcessRun> DiffAsync(string head, string baseRef, bool allowDestructive = false)
+    public async Task<ProcessResult> DiffAsync(string head, string baseRef, bool allowDestructive = false)
     {
         await GitAsync("checkout", "-q", "--detach", head);
         var environment = new Dictionary<string, string> { ["ALLOW_DESTRUCTIVE"] = allowDestructive ? "1" : "0" };
-        return await Processes.RunAsync(path, "bash", [Path.Combine(path, "scripts", "diff.sh"), baseRef], environment);
+        return await Processes.BashAsync(Path.Combine(path, "scripts", "diff.sh"), [baseRef], environment, TimeSpan.FromMinutes(10), path);
     }
 
-    private async Task<ProcessRun> GitAsync(params string[] arguments)
+    private async Task<ProcessResult> GitAsync(params string[] arguments)
     {
-        var run = await Processes.RunAsync(path, "git", arguments);
+        var run = await Processes.RunAsync("git", arguments, directory: path);
         return run.ExitCode == 0 ? run : throw new InvalidOperationException($"git {string.Join(' ', arguments)}: {run}");
     }
 }

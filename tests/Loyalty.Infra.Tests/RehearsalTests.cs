@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
@@ -110,38 +109,17 @@ public sealed partial class RehearsalTests(Stages stages, ITestOutputHelper outp
     private static async Task<(int, string, JsonElement)> RunAsync(string stage)
     {
         var report = Path.Combine(Path.GetTempPath(), $"loyalty-rehearsal-{stage}-{Guid.NewGuid():N}.json");
-        var start = new ProcessStartInfo("python3", ["-m", "rehearsal", "--stage", stage, "--bundle", ApiBundle.Path, "--report", report])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryRoot.Path,
-        };
-        start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot.Path, "infra");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(8)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true); // the moto server it started goes with it
-                throw new TimeoutException($"the rehearsal of {stage} did not finish within 8 minutes:\n{await stderr}");
-            }
-        }
-
+        // Past the limit the runner kills it with its children: the moto server it started goes with it.
+        var run = await Processes.RunAsync("python3", ["-m", "rehearsal", "--stage", stage, "--bundle", ApiBundle.Path, "--report", report],
+            new Dictionary<string, string> { ["PYTHONPATH"] = Path.Combine(RepositoryRoot.Path, "infra") }, TimeSpan.FromMinutes(8));
         if (!File.Exists(report))
         {
-            throw new InvalidOperationException($"the rehearsal of {stage} wrote no report ({process.ExitCode}):\n{await stderr}\n{await stdout}");
+            throw new InvalidOperationException($"the rehearsal of {stage} wrote no report ({run.ExitCode}):\n{run.Error}\n{run.Output}");
         }
 
         var json = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement.Clone();
         File.Delete(report);
-        var log = await stderr;
-        return (process.ExitCode, process.ExitCode == 0 ? await stdout : $"{await stdout}\n{log}", json);
+        return (run.ExitCode, run.ExitCode == 0 ? run.Output : $"{run.Output}\n{run.Error}", json);
     }
 
     private static string Status(JsonElement resource) => resource.GetProperty("status").GetString()!;

@@ -191,21 +191,3 @@ public sealed class StagesSuite : ICollectionFixture<Stages>
 {
     public const string Name = "stages";
 }
-
-public static class RepositoryRoot
-{
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "cdk.json")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cdk.json not found above " + AppContext.BaseDirectory);
-    }
-}

@@ -134,7 +134,7 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(8); // under the generator's 10 s request timeout
         while (true)
         {
-            var sockets = (await Shell.RunAsync("ss", ["-Htn", "state", "established", $"( sport = :{port} )"])).EnsureSuccess("ss").Output;
+            var sockets = (await Processes.RunAsync("ss", ["-Htn", "state", "established", $"( sport = :{port} )"])).EnsureSuccess("ss").Output;
             var unread = sockets.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Count(line => int.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) > 0);
             if (unread >= count)

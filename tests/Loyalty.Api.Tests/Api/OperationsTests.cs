@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Loyalty.Api.Infrastructure;
@@ -97,8 +96,8 @@ public sealed class OperationsTests(ApiFixture api)
         await File.WriteAllTextAsync(file, json);
         try
         {
-            var (exitCode, output) = await RunAsync("python3", "-m", "openapi_spec_validator", file);
-            Assert.True(exitCode == 0, output);
+            var validation = await Processes.RunAsync("python3", ["-m", "openapi_spec_validator", file]);
+            Assert.True(validation.ExitCode == 0, validation.Output + validation.Error);
         }
         finally
         {
@@ -113,17 +112,5 @@ public sealed class OperationsTests(ApiFixture api)
         using var response = await http.GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("openapi/v1.json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
     }
 }

@@ -290,30 +290,33 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
 
     private async Task<(int ExitCode, string Output)> RunCliAsync(TimeSpan timeout, IReadOnlyList<string>? withoutSettings, params string[] args)
     {
-        using var process = StartCli(args, withoutSettings);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var dll = RepositoryRoot.ApiDll;
+        var run = await Processes.RunAsync("dotnet", [dll, .. args], CliEnvironment(withoutSettings), timeout, Path.GetDirectoryName(dll));
+        return (run.ExitCode, run.Output + run.Error);
     }
 
     private Process StartCli(string[] args, IReadOnlyList<string>? withoutSettings = null)
     {
-        var dll = ApiProcess.ApiDll();
+        var dll = RepositoryRoot.ApiDll;
         var start = new ProcessStartInfo("dotnet", [dll, .. args])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["DOTNET_ENVIRONMENT"] = "Test";
-        start.Environment["Database__ConnectionString"] = fixture.ConnectionString;
-        foreach (var (key, value) in fixture.Aws.Settings.Where(s => withoutSettings?.Contains(s.Key) != true))
+        foreach (var (key, value) in CliEnvironment(withoutSettings))
         {
             start.Environment[key] = value;
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
+
+    /// <summary>What the API's commands run with here: the test database and the local AWS, less <paramref name="withoutSettings"/>.</summary>
+    private Dictionary<string, string> CliEnvironment(IReadOnlyList<string>? withoutSettings) =>
+        new(fixture.Aws.Settings.Where(s => withoutSettings?.Contains(s.Key) != true))
+        {
+            ["DOTNET_ENVIRONMENT"] = "Test",
+            ["Database__ConnectionString"] = fixture.ConnectionString,
+        };
 }

@@ -5,6 +5,7 @@ using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
@@ -78,11 +79,15 @@ public sealed class ApiFixture : IAsyncLifetime
 public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
     public const string TokenEndpoint = "https://loyalty-test.auth.eu-west-1.amazoncognito.com/oauth2/token";
 
-    public LoyaltyApiFactory(string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides)
+    /// <param name="services">Replaces some of the app's services in the test host (registered after the app's own).</param>
+    public LoyaltyApiFactory(
+        string connectionString, string keyFile, IReadOnlyDictionary<string, string?> overrides, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         settings = new Dictionary<string, string?>
         {
             ["Database:ConnectionString"] = connectionString,
@@ -110,6 +115,11 @@ public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Loyalty.Api.Tests.Infrastructure;
 
@@ -37,8 +36,8 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public static async Task<ApiProcess> StartAsync(string connectionString, string keyFile, IReadOnlyDictionary<string, string> settings)
     {
-        var port = FreePort();
-        var dll = ApiDll();
+        var port = Processes.FreePort();
+        var dll = RepositoryRoot.ApiDll;
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -115,20 +114,5 @@ public sealed class ApiProcess : IAsyncDisposable
         }
 
         process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The API built in the same configuration as this test assembly.</summary>
-    public static string ApiDll()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
-        var dll = Path.Combine(RepositoryRoot.Path, "app", "Loyalty.Api", "bin", configuration, "net10.0", "Loyalty.Api.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first: " + dll);
     }
 }

@@ -39,15 +39,13 @@ public sealed class FulfilmentFixture : IAsyncLifetime
         server = await MariaDbServer.StartAsync(DatabaseName);
         ConnectionString = server.ConnectionString;
         Aws = await LocalAws.StartAsync();
-        // The SDK takes credentials and region from the environment, as on a machine with a profile.
-        foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION" })
-        {
-            Environment.SetEnvironmentVariable(name, Aws.Settings[name]);
-        }
-
         var settings = Aws.Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
         settings["Fulfilment:WorkerEnabled"] = "false";
-        Factory = new LoyaltyApiFactory(ConnectionString, keyFile, settings);
+        // The app's clients would take credentials and region from the process environment (as on a machine with a
+        // profile); the test host gets clients given them outright instead, so no test changes the process's environment.
+        Factory = new LoyaltyApiFactory(ConnectionString, keyFile, settings, services => services
+            .AddSingleton(_ => Aws.NewS3Client())
+            .AddSingleton(_ => Aws.NewSqsClient()));
         Factory.StartServer();
     }
 

@@ -1,3 +1,7 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.SQS;
+
 namespace Loyalty.Api.Tests.Infrastructure;
 
 /// <summary>
@@ -26,24 +30,37 @@ public sealed class LocalAws
 
     public string BankQueue(string bank) => Settings[$"Fulfilment__BankQueues__{bank}"];
 
+    /// <summary>
+    /// An S3 client for the emulator, given its endpoint, region and credentials outright: the SDK's default chain would
+    /// read them from this process's environment, which the tests leave as they found it.
+    /// </summary>
+    public IAmazonS3 NewS3Client() => new AmazonS3Client(Credentials,
+        new AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = Settings["AWS_REGION"] });
+
+    /// <summary>An SQS client for the emulator, configured as <see cref="NewS3Client"/> is.</summary>
+    public IAmazonSQS NewSqsClient() => new AmazonSQSClient(Credentials,
+        new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = Settings["AWS_REGION"] });
+
+    private BasicAWSCredentials Credentials => new(Settings["AWS_ACCESS_KEY_ID"], Settings["AWS_SECRET_ACCESS_KEY"]);
+
     public static async Task<LocalAws> StartAsync()
     {
         var environment = new Dictionary<string, string>
         {
             ["LOYALTY_AWS_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", $"aws-test-{Environment.ProcessId}"),
         };
-        var script = Path.Combine(RepositoryRoot.Path, "scripts", "local-aws.sh");
-        await Scripts.RunAsync(script, "start", environment);
-        var settings = (await Scripts.RunAsync(script, "env", environment))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
+        var script = RepositoryRoot.Script("local-aws.sh");
+        (await RunAsync(script, "start", environment)).EnsureSuccess("local-aws.sh start");
+        var settings = (await RunAsync(script, "env", environment)).EnsureSuccess("local-aws.sh env").Settings();
         return new LocalAws(script, environment, settings);
     }
 
     public async Task StopAsync()
     {
-        await Scripts.RunAsync(script, "stop", environment);
+        (await RunAsync(script, "stop", environment)).EnsureSuccess("local-aws.sh stop");
         Directory.Delete(environment["LOYALTY_AWS_DIR"], recursive: true);
     }
+
+    private static Task<ProcessResult> RunAsync(string script, string verb, Dictionary<string, string> environment) =>
+        Processes.BashAsync(script, [verb], environment, TimeSpan.FromMinutes(2));
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Loyalty.Api.Tests.Infrastructure;
 
 /// <summary>
@@ -25,13 +23,12 @@ public sealed class MariaDbServer
 
     public static async Task<MariaDbServer> StartAsync(string databaseName)
     {
-        var root = RepositoryRoot.Path;
         var environment = new Dictionary<string, string>
         {
-            ["LOYALTY_DB_DIR"] = System.IO.Path.Combine(root, ".local", "mariadb-test"),
+            ["LOYALTY_DB_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", "mariadb-test"),
             ["LOYALTY_DB_NAME"] = databaseName,
         };
-        var script = System.IO.Path.Combine(root, "scripts", "mariadb.sh");
+        var script = RepositoryRoot.Script("mariadb.sh");
         await Gate.WaitAsync();
         try
         {
@@ -63,53 +60,6 @@ public sealed class MariaDbServer
         }
     }
 
-    private static Task<string> RunAsync(string script, string verb, Dictionary<string, string> environment) =>
-        Scripts.RunAsync(script, verb, environment);
-}
-
-/// <summary>Runs one of the project's scripts/ with a verb, as make does, and returns its standard output.</summary>
-public static class Scripts
-{
-    public static async Task<string> RunAsync(string script, string verb, IReadOnlyDictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("bash", [script, verb])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{System.IO.Path.GetFileName(script)} {verb} failed ({process.ExitCode}): {await stderr}");
-        }
-
-        return await stdout;
-    }
-}
-
-public static class RepositoryRoot
-{
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Loyalty.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Loyalty.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static async Task<string> RunAsync(string script, string verb, Dictionary<string, string> environment) =>
+        (await Processes.BashAsync(script, [verb], environment, TimeSpan.FromMinutes(2))).EnsureSuccess($"mariadb.sh {verb}").Output;
 }

@@ -11,22 +11,22 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
 {
     private readonly Dictionary<string, string> aws = new()
     {
-        ["LOYALTY_AWS_DIR"] = Path.Combine(Repository.Root, ".local", "aws-boot"),
+        ["LOYALTY_AWS_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", "aws-boot"),
     };
 
     private readonly string stage = $"boot{Guid.NewGuid():N}"[..12];
 
     public async Task InitializeAsync()
     {
-        (await Shell.BashAsync(Repository.Script("local-aws.sh"), ["start"], aws)).EnsureSuccess("local-aws.sh start");
-        var url = (await Shell.BashAsync(Repository.Script("local-aws.sh"), ["url"], aws)).EnsureSuccess("local-aws.sh url").Output.Trim();
+        (await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["start"], aws)).EnsureSuccess("local-aws.sh start");
+        var url = (await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["url"], aws)).EnsureSuccess("local-aws.sh url").Output.Trim();
         aws["AWS_ENDPOINT_URL"] = url;
         aws["AWS_ACCESS_KEY_ID"] = "local";
         aws["AWS_SECRET_ACCESS_KEY"] = "local";
         aws["AWS_DEFAULT_REGION"] = "eu-west-1";
     }
 
-    public async Task DisposeAsync() => await Shell.BashAsync(Repository.Script("local-aws.sh"), ["stop"], aws);
+    public async Task DisposeAsync() => await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["stop"], aws);
 
     [Fact]
     public async Task Boot_WritesEverySettingAndTheTlsConnectionString_ToARootOnlyFile()
@@ -97,15 +97,15 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
     }
 
     private Task<ProcessResult> BootAsync(string root) =>
-        Shell.BashAsync(Path.Combine(bundle.Folder, "deploy", "loyalty-config.sh"), [], new Dictionary<string, string>(aws) { ["LOYALTY_ROOT"] = root });
+        Processes.BashAsync(Path.Combine(bundle.Folder, "deploy", "loyalty-config.sh"), [], new Dictionary<string, string>(aws) { ["LOYALTY_ROOT"] = root });
 
     private async Task ParameterAsync(string name, string value) =>
         // As JSON input: the CLI would fetch a --value that looks like a URL.
-        (await Shell.RunAsync("aws", ["ssm", "put-parameter", "--cli-input-json",
+        (await Processes.RunAsync("aws", ["ssm", "put-parameter", "--cli-input-json",
             System.Text.Json.JsonSerializer.Serialize(new { Name = $"/loyalty/{stage}/api/{name}", Value = value, Type = "String" })], aws))
             .EnsureSuccess("put-parameter");
 
     private async Task<string> SecretAsync(string json) =>
-        (await Shell.RunAsync("aws", ["secretsmanager", "create-secret", "--name", $"{stage}-db-{Guid.NewGuid():N}", "--secret-string", json,
+        (await Processes.RunAsync("aws", ["secretsmanager", "create-secret", "--name", $"{stage}-db-{Guid.NewGuid():N}", "--secret-string", json,
             "--query", "ARN", "--output", "text"], aws)).EnsureSuccess("create-secret").Output.Trim();
 }

@@ -54,11 +54,11 @@ public sealed class InstallTests(PublishedBundle bundle)
         (await InstallAsync(bundle.InstallScript, root)).EnsureSuccess("install.sh");
         // verify resolves the units' dependencies (network-online.target, ...) under the root: give it this host's.
         Directory.CreateDirectory(Path.Combine(root, "usr", "lib", "systemd"));
-        (await Shell.RunAsync("cp", ["-a", "/usr/lib/systemd/system", Path.Combine(root, "usr", "lib", "systemd")])).EnsureSuccess("cp");
+        (await Processes.RunAsync("cp", ["-a", "/usr/lib/systemd/system", Path.Combine(root, "usr", "lib", "systemd")])).EnsureSuccess("cp");
 
         foreach (var unit in Units)
         {
-            var verify = await Shell.RunAsync("systemd-analyze", ["verify", $"--root={root}", Path.Combine(root, "etc", "systemd", "system", unit)]);
+            var verify = await Processes.RunAsync("systemd-analyze", ["verify", $"--root={root}", Path.Combine(root, "etc", "systemd", "system", unit)]);
             Assert.True(verify.ExitCode == 0 && verify.Error.Length == 0 && verify.Output.Length == 0, $"{unit}: {verify.Error}{verify.Output}");
         }
     }
@@ -84,7 +84,7 @@ public sealed class InstallTests(PublishedBundle bundle)
         var root = bundle.NewRoot();
         (await InstallAsync(bundle.InstallScript, root)).EnsureSuccess("install.sh");
         var next = Path.Combine(bundle.NewRoot(), "bundle");
-        (await Shell.RunAsync("cp", ["-a", bundle.Folder, next])).EnsureSuccess("cp");
+        (await Processes.RunAsync("cp", ["-a", bundle.Folder, next])).EnsureSuccess("cp");
         await File.WriteAllTextAsync(Path.Combine(next, "VERSION"), "platform-test-2\n");
 
         (await InstallAsync(Path.Combine(next, "deploy", "install.sh"), root)).EnsureSuccess("install.sh again");
@@ -99,7 +99,7 @@ public sealed class InstallTests(PublishedBundle bundle)
     {
         var root = bundle.NewRoot();
         var broken = Path.Combine(bundle.NewRoot(), "bundle");
-        (await Shell.RunAsync("cp", ["-a", bundle.Folder, broken])).EnsureSuccess("cp");
+        (await Processes.RunAsync("cp", ["-a", bundle.Folder, broken])).EnsureSuccess("cp");
         File.Delete(Path.Combine(broken, "app", "Loyalty.Api"));
 
         var result = await InstallAsync(Path.Combine(broken, "deploy", "install.sh"), root);
@@ -110,5 +110,5 @@ public sealed class InstallTests(PublishedBundle bundle)
     }
 
     private static Task<ProcessResult> InstallAsync(string script, string root) =>
-        Shell.BashAsync(script, [], new Dictionary<string, string> { ["DESTDIR"] = root });
+        Processes.BashAsync(script, [], new Dictionary<string, string> { ["DESTDIR"] = root });
 }

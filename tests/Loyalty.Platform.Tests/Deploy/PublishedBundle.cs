@@ -19,10 +19,10 @@ public sealed class PublishedBundle : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var artifacts = Path.Combine(scratch.FullName, "artifacts");
-        (await Shell.BashAsync(Repository.Script("publish.sh"), [Version], new Dictionary<string, string> { ["LOYALTY_ARTIFACTS"] = artifacts }))
+        (await Processes.BashAsync(RepositoryRoot.Script("publish.sh"), [Version], new Dictionary<string, string> { ["LOYALTY_ARTIFACTS"] = artifacts }))
             .EnsureSuccess("publish.sh");
         var unpacked = Directory.CreateDirectory(Path.Combine(scratch.FullName, "unpacked"));
-        (await Shell.RunAsync("tar", ["-xzf", Tarball, "-C", unpacked.FullName])).EnsureSuccess("tar");
+        (await Processes.RunAsync("tar", ["-xzf", Tarball, "-C", unpacked.FullName])).EnsureSuccess("tar");
     }
 
     public Task DisposeAsync()

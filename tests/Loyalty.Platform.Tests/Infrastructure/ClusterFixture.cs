@@ -14,7 +14,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public ClusterFixture()
     {
-        var local = Path.Combine(Repository.Root, ".local");
+        var local = Path.Combine(RepositoryRoot.Path, ".local");
         environment = new Dictionary<string, string>
         {
             ["LOYALTY_DB_DIR"] = Path.Combine(local, "mariadb-platform"),
@@ -33,12 +33,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var database = await Shell.BashAsync(Repository.Script("mariadb.sh"), ["start"], environment);
+        var database = await Processes.BashAsync(RepositoryRoot.Script("mariadb.sh"), ["start"], environment);
         ConnectionString = database.EnsureSuccess("mariadb.sh start").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim();
-        (await Shell.BashAsync(Repository.Script("local-aws.sh"), ["start"], environment)).EnsureSuccess("local-aws.sh start");
+        (await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["start"], environment)).EnsureSuccess("local-aws.sh start");
         (await ApiCommandAsync("migrate")).EnsureSuccess("migrate");
 
-        var port = Shell.FreePort();
+        var port = Processes.FreePort();
         (await ClusterAsync("start", Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), port.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .EnsureSuccess("cluster.sh start");
         Url = $"http://127.0.0.1:{port}";
@@ -48,12 +48,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await ClusterAsync("stop");
-        await Shell.BashAsync(Repository.Script("local-aws.sh"), ["stop"], environment);
-        await Shell.BashAsync(Repository.Script("mariadb.sh"), ["stop"], environment);
+        await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["stop"], environment);
+        await Processes.BashAsync(RepositoryRoot.Script("mariadb.sh"), ["stop"], environment);
     }
 
     public Task<ProcessResult> ClusterAsync(params string[] arguments) =>
-        Shell.BashAsync(Repository.Script("cluster.sh"), arguments, environment, TimeSpan.FromMinutes(2));
+        Processes.BashAsync(RepositoryRoot.Script("cluster.sh"), arguments, environment, TimeSpan.FromMinutes(2));
 
     /// <summary>The cluster's slots as cluster.sh reports them.</summary>
     public async Task<IReadOnlyList<Instance>> InstancesAsync() =>
@@ -78,17 +78,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public LoadGeneration StartLoad(params string[] options) =>
         LoadGeneration.Start(Url, Token, options);
 
-    private async Task<ProcessResult> ApiCommandAsync(params string[] arguments)
-    {
-        var aws = Shell.Settings((await Shell.BashAsync(Repository.Script("local-aws.sh"), ["env"], environment)).EnsureSuccess("local-aws.sh env").Output);
-        var settings = new Dictionary<string, string>(aws)
-        {
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["Database__ConnectionString"] = ConnectionString,
-            ["Auth__DevelopmentKeyFile"] = environment["LOYALTY_DEV_KEY"],
-        };
-        return await Shell.RunAsync("dotnet", [Repository.ApiDll, .. arguments], settings);
-    }
+    /// <summary>One of the API's commands with what the cluster's instances run with, as make migrate and make token run it.</summary>
+    private Task<ProcessResult> ApiCommandAsync(params string[] arguments) =>
+        ClusterAsync(["exec", "dotnet", RepositoryRoot.ApiDll, .. arguments]);
 }
 
 public sealed record Instance(int Slot, string Id, int Port, int Pid, bool Up);

@@ -63,11 +63,11 @@ public sealed class LoadGeneration : IAsyncDisposable
         var log = Path.Combine(folder.FullName, "requests.jsonl");
         var report = Path.Combine(folder.FullName, "report.json");
         var start = new ProcessStartInfo("dotnet",
-            [Repository.LoadGenDll, "--endpoint", endpoint, "--token", token, "--log", log, "--report", report, "--quiet", .. options])
+            [RepositoryRoot.Built(Path.Combine("tools", "Loyalty.LoadGen"), "Loyalty.LoadGen.dll"), "--endpoint", endpoint, "--token", token, "--log", log, "--report", report, "--quiet", .. options])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Repository.Root,
+            WorkingDirectory = RepositoryRoot.Path,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the load generator");
         return new LoadGeneration(process, folder, log, report);
