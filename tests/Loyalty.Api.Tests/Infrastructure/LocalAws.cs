@@ -50,7 +50,9 @@ public sealed class LocalAws
             ["LOYALTY_AWS_DIR"] = Path.Combine(RepositoryRoot.Path, ".local", $"aws-test-{Environment.ProcessId}"),
         };
         var script = RepositoryRoot.Script("local-aws.sh");
-        (await RunAsync(script, "start", environment)).EnsureSuccess("local-aws.sh start");
+        // Start rehearses the dev stage into the emulator: a CDK synth and a CloudFormation deploy, minutes on a
+        // busy two-core machine.
+        (await RunAsync(script, "start", environment, TimeSpan.FromMinutes(10))).EnsureSuccess("local-aws.sh start");
         var settings = (await RunAsync(script, "env", environment)).EnsureSuccess("local-aws.sh env").Settings();
         return new LocalAws(script, environment, settings);
     }
@@ -61,6 +63,6 @@ public sealed class LocalAws
         Directory.Delete(environment["LOYALTY_AWS_DIR"], recursive: true);
     }
 
-    private static Task<ProcessResult> RunAsync(string script, string verb, Dictionary<string, string> environment) =>
-        Processes.BashAsync(script, [verb], environment, TimeSpan.FromMinutes(2));
+    private static Task<ProcessResult> RunAsync(string script, string verb, Dictionary<string, string> environment, TimeSpan? timeout = null) =>
+        Processes.BashAsync(script, [verb], environment, timeout ?? TimeSpan.FromMinutes(2));
 }
