@@ -77,153 +77,16 @@ public sealed class Observability : Construct
         var settings = stage.Observability;
         Namespace = MetricNamespace(stage.Name);
 
-        var agentConfig = AgentConfig(stage.Name);
-        AgentConfigParameter = new StringParameter(this, "AgentConfig", new StringParameterProps
-        {
-            ParameterName = AgentConfigParameterName(stage.Name),
-            Description = $"Loyalty {stage.Name}: CloudWatch agent configuration (amazon-cloudwatch-agent-ctl -c ssm:<name>)",
-            StringValue = agentConfig,
-            Tier = agentConfig.Length > StandardParameterLimit ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
-        });
-        // GetParameter alone is what `-c ssm:` calls; GrantRead would add GetParameters, GetParameterHistory and
-        // DescribeParameters, which the agent never uses.
-        AgentConfigRead = new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["ssm:GetParameter"],
-            Resources = [AgentConfigParameter.ParameterArn],
-        });
-
-        // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
-        // to use the key, so the topic has its own.
-        Key = StageResources.CustomerKey(this, "TopicKey", stage, "ops alarm topic");
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
-            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resources = ["*"],
-        }));
-
-        Topic = new Topic(this, "Topic", new TopicProps
-        {
-            DisplayName = $"Loyalty {stage.Name} alarms",
-            MasterKey = Key,
-            EnforceSSL = true,
-        });
-        Topic.AddSubscription(new EmailSubscription(settings.AlarmEmail));
-        // A topic policy replaces SNS's default one, so CloudWatch alarms of this account are let in by name.
-        var stack = Stack.Of(this);
-        Topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "CloudWatchAlarmsPublish",
-            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
-            Actions = ["sns:Publish"],
-            Resources = [Topic.TopicArn],
-            Conditions = new Dictionary<string, object>
-            {
-                ["ArnLike"] = new Dictionary<string, object>
-                {
-                    ["aws:SourceArn"] = stack.FormatArn(new ArnComponents
-                    {
-                        Service = "cloudwatch",
-                        Resource = "alarm",
-                        ResourceName = "*",
-                        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
-                    }),
-                },
-                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
-            },
-        }));
+        (AgentConfigParameter, AgentConfigRead) = PublishAgentConfig(stage);
+        (Key, Topic) = OpsTopic(stage);
         var notify = new SnsAction(Topic);
-
-        var alb = fleet.LoadBalancer.Metrics;
-        var target = fleet.TargetGroup.Metrics;
-        var minute = Duration.Minutes(1);
-        var fiveMinutes = Duration.Minutes(5);
-
-        var requests = alb.RequestCount(new MetricOptions { Statistic = Stats.SUM, Period = minute });
-        var elb5xx = alb.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
-        var target5xx = alb.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
-        var errorRate = new MathExpression(new MathExpressionProps
-        {
-            // The ALB emits 5xx counts only when there are some: FILL makes a quiet minute 0 %, and a minute without
-            // requests divides by nothing and yields no point (treated as not breaching).
-            Expression = "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests",
-            UsingMetrics = new Dictionary<string, IMetric> { ["elb5xx"] = elb5xx, ["target5xx"] = target5xx, ["requests"] = requests },
-            Label = "5xx % of requests",
-            Period = minute,
-        });
-        Alb5xxAlarm = AddAlarm("Alb5xxRate", errorRate, settings.Alb5xxPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
-            TreatMissingData.NOT_BREACHING, notify,
-            $"ALB and target 5xx above {Format(settings.Alb5xxPercent)} % of requests in 3 of 5 minutes");
-
-        var p99 = alb.TargetResponseTime(new MetricOptions { Statistic = Stats.P(99), Period = minute });
-        LatencyAlarm = AddAlarm("TargetLatencyP99", p99, settings.P99LatencySeconds, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
-            TreatMissingData.NOT_BREACHING, notify,
-            $"Target response time p99 above {Format(settings.P99LatencySeconds)} s in 3 of 5 minutes");
-
-        var unhealthy = target.UnhealthyHostCount(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute });
-        UnhealthyHostsAlarm = AddAlarm("UnhealthyHosts", unhealthy, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
-            TreatMissingData.NOT_BREACHING, notify,
-            "An API instance has failed /health/ready for 3 minutes (a replacement normally fixes it sooner)");
-
-        // RDS reports every minute while the instance runs; a gap means it is stopped or being replaced, which RDS
-        // events report, so the alarm keeps its state rather than guess.
-        var rdsCpu = database.Instance.MetricCPUUtilization(new MetricOptions { Statistic = Stats.AVERAGE, Period = fiveMinutes });
-        RdsCpuAlarm = AddAlarm("RdsCpu", rdsCpu, settings.RdsCpuPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
-            TreatMissingData.MISSING, notify,
-            $"Database CPU above {Format(settings.RdsCpuPercent)} % for 15 minutes");
-
-        var freeStorage = database.Instance.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = fiveMinutes });
-        RdsFreeStorageAlarm = AddAlarm("RdsFreeStorage", freeStorage, settings.RdsFreeStorageGiB * BytesPerGiB,
-            ComparisonOperator.LESS_THAN_THRESHOLD, 1, 1, TreatMissingData.MISSING, notify,
-            $"Database free storage below {settings.RdsFreeStorageGiB} GiB (autoscaling storage may have reached its maximum)");
-
-        var queueDepths = new List<IMetric>();
-        foreach (var queue in deadLetterQueues)
-        {
-            var depth = queue.MetricApproximateNumberOfMessagesVisible(new MetricOptions
-            {
-                Statistic = Stats.MAXIMUM,
-                Period = fiveMinutes,
-            });
-            // Labelled only on the dashboard: a label would turn the alarm into a metric-math alarm.
-            queueDepths.Add(depth.With(new MetricOptions { Label = queue.Node.Id }));
-            // SQS stops reporting a queue only while it is empty and idle, so no data means nothing to look at.
-            AddAlarm($"DlqNotEmpty{ConstructIdOf(queue)}", depth, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, 1,
-                TreatMissingData.NOT_BREACHING, notify,
-                $"Dead-letter queue {queue.Node.Path} holds messages that failed processing: inspect and redrive");
-        }
-
+        (Alb5xxAlarm, LatencyAlarm, UnhealthyHostsAlarm) = WatchFleet(settings, fleet, notify);
+        (RdsCpuAlarm, RdsFreeStorageAlarm) = WatchDatabase(settings, database, notify);
+        var queueDepths = WatchDeadLetterQueues(deadLetterQueues, notify);
         Dashboard = BuildDashboard(stage, fleet, database, queueDepths);
-
         if (settings.GuardDuty)
         {
-            Detector = new CfnDetector(this, "GuardDuty", new CfnDetectorProps
-            {
-                Enable = true,
-                FindingPublishingFrequency = "FIFTEEN_MINUTES",
-            });
-            // Findings nobody reads protect nothing: high-severity ones go to the same people as the alarms.
-            var findings = new Rule(this, "GuardDutyHighFindings", new RuleProps
-            {
-                Description = $"Loyalty {stage.Name}: GuardDuty findings of severity {GuardDutyHighSeverity} or more to the ops topic",
-                EventPattern = new EventPattern
-                {
-                    Source = ["aws.guardduty"],
-                    DetailType = ["GuardDuty Finding"],
-                    Detail = new Dictionary<string, object>
-                    {
-                        ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", GuardDutyHighSeverity } } },
-                    },
-                },
-            });
-            findings.AddTarget(new SnsTopic(Topic));
-            Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-            {
-                Principals = [new ServicePrincipal("events.amazonaws.com")],
-                Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
-                Resources = ["*"],
-            }));
+            Detector = DetectThreats(stage);
         }
     }
 
@@ -393,6 +256,182 @@ public sealed class Observability : Construct
             Height = 3,
         }));
         return dashboard;
+    }
+
+    /// <summary>The agent configuration in SSM, and what the instances need to read it.</summary>
+    private (StringParameter Parameter, PolicyStatement Read) PublishAgentConfig(StageConfig stage)
+    {
+        var agentConfig = AgentConfig(stage.Name);
+        var parameter = new StringParameter(this, "AgentConfig", new StringParameterProps
+        {
+            ParameterName = AgentConfigParameterName(stage.Name),
+            Description = $"Loyalty {stage.Name}: CloudWatch agent configuration (amazon-cloudwatch-agent-ctl -c ssm:<name>)",
+            StringValue = agentConfig,
+            Tier = agentConfig.Length > StandardParameterLimit ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+        });
+        // GetParameter alone is what `-c ssm:` calls; GrantRead would add GetParameters, GetParameterHistory and
+        // DescribeParameters, which the agent never uses.
+        var read = new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ssm:GetParameter"],
+            Resources = [parameter.ParameterArn],
+        });
+        return (parameter, read);
+    }
+
+    /// <summary>The ops topic and its key.</summary>
+    private (Key Key, Topic Topic) OpsTopic(StageConfig stage)
+    {
+        var settings = stage.Observability;
+        // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
+        // to use the key, so the topic has its own.
+        var key = StageResources.CustomerKey(this, "TopicKey", stage, "ops alarm topic");
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
+        }));
+
+        var topic = new Topic(this, "Topic", new TopicProps
+        {
+            DisplayName = $"Loyalty {stage.Name} alarms",
+            MasterKey = key,
+            EnforceSSL = true,
+        });
+        topic.AddSubscription(new EmailSubscription(settings.AlarmEmail));
+        // A topic policy replaces SNS's default one, so CloudWatch alarms of this account are let in by name.
+        var stack = Stack.Of(this);
+        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [topic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object>
+                {
+                    ["aws:SourceArn"] = stack.FormatArn(new ArnComponents
+                    {
+                        Service = "cloudwatch",
+                        Resource = "alarm",
+                        ResourceName = "*",
+                        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                    }),
+                },
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+            },
+        }));
+        return (key, topic);
+    }
+
+    /// <summary>The load balancer's 5xx rate and p99 latency, and the targets' health.</summary>
+    private (Alarm ErrorRate, Alarm Latency, Alarm UnhealthyHosts) WatchFleet(ObservabilitySettings settings, ApiFleet fleet, SnsAction notify)
+    {
+        var alb = fleet.LoadBalancer.Metrics;
+        var target = fleet.TargetGroup.Metrics;
+        var minute = Duration.Minutes(1);
+        var fiveMinutes = Duration.Minutes(5);
+
+        var requests = alb.RequestCount(new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var elb5xx = alb.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var target5xx = alb.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Statistic = Stats.SUM, Period = minute });
+        var errorRate = new MathExpression(new MathExpressionProps
+        {
+            // The ALB emits 5xx counts only when there are some: FILL makes a quiet minute 0 %, and a minute without
+            // requests divides by nothing and yields no point (treated as not breaching).
+            Expression = "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests",
+            UsingMetrics = new Dictionary<string, IMetric> { ["elb5xx"] = elb5xx, ["target5xx"] = target5xx, ["requests"] = requests },
+            Label = "5xx % of requests",
+            Period = minute,
+        });
+        var errorRateAlarm = AddAlarm("Alb5xxRate", errorRate, settings.Alb5xxPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            $"ALB and target 5xx above {Format(settings.Alb5xxPercent)} % of requests in 3 of 5 minutes");
+
+        var p99 = alb.TargetResponseTime(new MetricOptions { Statistic = Stats.P(99), Period = minute });
+        var latencyAlarm = AddAlarm("TargetLatencyP99", p99, settings.P99LatencySeconds, ComparisonOperator.GREATER_THAN_THRESHOLD, 5, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            $"Target response time p99 above {Format(settings.P99LatencySeconds)} s in 3 of 5 minutes");
+
+        var unhealthy = target.UnhealthyHostCount(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute });
+        var unhealthyAlarm = AddAlarm("UnhealthyHosts", unhealthy, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
+            TreatMissingData.NOT_BREACHING, notify,
+            "An API instance has failed /health/ready for 3 minutes (a replacement normally fixes it sooner)");
+        return (errorRateAlarm, latencyAlarm, unhealthyAlarm);
+    }
+
+    private (Alarm Cpu, Alarm FreeStorage) WatchDatabase(ObservabilitySettings settings, Database database, SnsAction notify)
+    {
+        var fiveMinutes = Duration.Minutes(5);
+        // RDS reports every minute while the instance runs; a gap means it is stopped or being replaced, which RDS
+        // events report, so the alarm keeps its state rather than guess.
+        var rdsCpu = database.Instance.MetricCPUUtilization(new MetricOptions { Statistic = Stats.AVERAGE, Period = fiveMinutes });
+        var cpuAlarm = AddAlarm("RdsCpu", rdsCpu, settings.RdsCpuPercent, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
+            TreatMissingData.MISSING, notify,
+            $"Database CPU above {Format(settings.RdsCpuPercent)} % for 15 minutes");
+
+        var freeStorage = database.Instance.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = fiveMinutes });
+        var storageAlarm = AddAlarm("RdsFreeStorage", freeStorage, settings.RdsFreeStorageGiB * BytesPerGiB,
+            ComparisonOperator.LESS_THAN_THRESHOLD, 1, 1, TreatMissingData.MISSING, notify,
+            $"Database free storage below {settings.RdsFreeStorageGiB} GiB (autoscaling storage may have reached its maximum)");
+        return (cpuAlarm, storageAlarm);
+    }
+
+    /// <summary>An alarm per dead-letter queue; returns their depths for the dashboard.</summary>
+    private List<IMetric> WatchDeadLetterQueues(IReadOnlyList<IQueue> deadLetterQueues, SnsAction notify)
+    {
+        var fiveMinutes = Duration.Minutes(5);
+        var queueDepths = new List<IMetric>();
+        foreach (var queue in deadLetterQueues)
+        {
+            var depth = queue.MetricApproximateNumberOfMessagesVisible(new MetricOptions
+            {
+                Statistic = Stats.MAXIMUM,
+                Period = fiveMinutes,
+            });
+            // Labelled only on the dashboard: a label would turn the alarm into a metric-math alarm.
+            queueDepths.Add(depth.With(new MetricOptions { Label = queue.Node.Id }));
+            // SQS stops reporting a queue only while it is empty and idle, so no data means nothing to look at.
+            AddAlarm($"DlqNotEmpty{ConstructIdOf(queue)}", depth, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, 1,
+                TreatMissingData.NOT_BREACHING, notify,
+                $"Dead-letter queue {queue.Node.Path} holds messages that failed processing: inspect and redrive");
+        }
+
+        return queueDepths;
+    }
+
+    /// <summary>GuardDuty, with its high-severity findings sent to the ops topic.</summary>
+    private CfnDetector DetectThreats(StageConfig stage)
+    {
+        var detector = new CfnDetector(this, "GuardDuty", new CfnDetectorProps
+        {
+            Enable = true,
+            FindingPublishingFrequency = "FIFTEEN_MINUTES",
+        });
+        // Findings nobody reads protect nothing: high-severity ones go to the same people as the alarms.
+        var findings = new Rule(this, "GuardDutyHighFindings", new RuleProps
+        {
+            Description = $"Loyalty {stage.Name}: GuardDuty findings of severity {GuardDutyHighSeverity} or more to the ops topic",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.guardduty"],
+                DetailType = ["GuardDuty Finding"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", GuardDutyHighSeverity } } },
+                },
+            },
+        });
+        findings.AddTarget(new SnsTopic(Topic));
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("events.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
+        }));
+        return detector;
     }
 
     private static string ConstructIdOf(IConstruct queue) =>
