@@ -21,6 +21,8 @@ namespace Loyalty.Infra;
 /// <param name="Vpc">The stage network.</param>
 /// <param name="BastionSecurityGroup">The bastion, the only SSH source.</param>
 /// <param name="ImageId">The golden AMI the instances boot.</param>
+/// <param name="DatabaseSecret">The database credentials the boot step reads (never the values: the ARN).</param>
+/// <param name="DatabaseKey">The key of <paramref name="DatabaseSecret"/>, usable through Secrets Manager only.</param>
 public sealed record ApiFleetProps
 {
     public required StageConfig Stage { get; init; }
@@ -30,6 +32,10 @@ public sealed record ApiFleetProps
     public required ISecurityGroup BastionSecurityGroup { get; init; }
 
     public required string ImageId { get; init; }
+
+    public required ISecret DatabaseSecret { get; init; }
+
+    public required IKey DatabaseKey { get; init; }
 }
 
 /// <summary>
@@ -66,7 +72,6 @@ public sealed class ApiFleet : Construct
         var bastion = props.BastionSecurityGroup;
         var imageId = props.ImageId;
         var fleet = stage.Fleet;
-        this.stage = stage;
         AppSecurityGroup = new SecurityGroup(this, "AppSecurityGroup", new SecurityGroupProps
         {
             Vpc = vpc,
@@ -227,9 +232,9 @@ public sealed class ApiFleet : Construct
             $"Fleet CPU above {scaling.ScaleOutCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: add one instance");
         CpuLowAlarm = CpuAlarm("CpuLow", scaling.ScaleInCpuPercent, ComparisonOperator.LESS_THAN_THRESHOLD, ScaleInPolicy, scaling,
             $"Fleet CPU below {scaling.ScaleInCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: remove one instance");
-    }
 
-    private readonly StageConfig stage;
+        StartOnBoot(stage, props.DatabaseSecret, props.DatabaseKey, StageResources.ApiSettingsPath(stage));
+    }
 
     public SecurityGroup AppSecurityGroup { get; }
 
@@ -268,7 +273,7 @@ public sealed class ApiFleet : Construct
     /// secret), lets the role read the settings, starts the API and reports to CloudFormation whether /health/ready
     /// answered, so a rolling update moves on only with a serving instance and rolls back otherwise.
     /// </summary>
-    public void StartOnBoot(ISecret databaseSecret, IKey databaseKey, string parameterPath)
+    private void StartOnBoot(StageConfig stage, ISecret databaseSecret, IKey databaseKey, string parameterPath)
     {
         // Not databaseSecret.GrantRead: that also writes the role into the key's policy (policy LOY-IAM-5).
         var stack = Stack.Of(this);

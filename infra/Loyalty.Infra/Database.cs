@@ -11,7 +11,7 @@ namespace Loyalty.Infra;
 
 /// <param name="Stage">The validated stage: instance class, storage, Multi-AZ, backups, deletion protection.</param>
 /// <param name="Vpc">The stage network; the database sits in the isolated subnets.</param>
-/// <param name="Clients">The security groups admitted to the database port.</param>
+/// <param name="Clients">The security groups admitted to the database port from the start; <see cref="Database.Admit"/> adds more.</param>
 public sealed record DatabaseProps
 {
     public required StageConfig Stage { get; init; }
@@ -100,7 +100,7 @@ public sealed class Database : Construct
         });
         foreach (var client in clients)
         {
-            SecurityGroup.AddIngressRule(client, Port.Tcp(MariaDbPort), $"MariaDB from {client.Node.Path}");
+            Admit(client);
         }
 
         var parameters = new ParameterGroup(this, "Parameters", new ParameterGroupProps
@@ -217,4 +217,11 @@ public sealed class Database : Construct
 
     /// <summary>Whether RDS for MariaDB offers Performance Insights on a class such as <c>t4g.micro</c>.</summary>
     public static bool SupportsPerformanceInsights(string instanceClass) => !ClassesWithoutPerformanceInsights.Contains(instanceClass);
+
+    /// <summary>Opens the database port to <paramref name="client"/> (the fleet, built after the database it boots against).</summary>
+    public void Admit(ISecurityGroup client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        SecurityGroup.AddIngressRule(client, Port.Tcp(MariaDbPort), $"MariaDB from {client.Node.Path}");
+    }
 }

@@ -29,17 +29,17 @@ public sealed class LoyaltyStack : Stack
         var network = new Network(this, "Network", new NetworkProps { Stage = stage, LogKey = logKey });
         var bastion = new Bastion(this, "Bastion", new BastionProps { Stage = stage, Vpc = network.Vpc });
         var image = new GoldenAmi(this, "GoldenAmi", new GoldenAmiProps { Stage = stage, Vpc = network.Vpc, ApiBundle = apiBundle });
+        // The database first: the fleet boots against its secret, and it admits the fleet once that exists.
+        var database = new Database(this, "Database", new DatabaseProps { Stage = stage, Vpc = network.Vpc, Clients = [] });
         var fleet = new ApiFleet(this, "ApiFleet", new ApiFleetProps
         {
             Stage = stage, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = image.ImageId,
+            DatabaseSecret = database.Secret, DatabaseKey = database.Key,
         });
-        var database = new Database(this, "Database", new DatabaseProps
-        {
-            Stage = stage, Vpc = network.Vpc, Clients = [fleet.AppSecurityGroup, bastion.SecurityGroup],
-        });
+        database.Admit(fleet.AppSecurityGroup);
+        database.Admit(bastion.SecurityGroup);
         _ = new Edge(this, "Edge", new EdgeProps { Stage = stage, LoadBalancer = fleet.LoadBalancer, LogKey = LogKey });
         var identity = new Identity(this, "Identity", new IdentityProps { Stage = stage, InstanceRole = fleet.InstanceRole });
-        fleet.StartOnBoot(database.Secret, database.Key, identity.ParameterPath);
         _ = new CfnOutput(this, "UserPoolId", new CfnOutputProps
         {
             Value = identity.UserPool.UserPoolId,

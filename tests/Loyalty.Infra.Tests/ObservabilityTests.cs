@@ -263,11 +263,13 @@ public sealed class ObservabilityTests(Stages stages)
         var stack = new Stack(app, "Dlq", new StackProps { Env = new Amazon.CDK.Environment { Account = config.Account, Region = config.Region } });
         var network = new Network(stack, "Network", new NetworkProps { Stage = config, LogKey = new Key(stack, "LogKey") });
         var bastion = new Bastion(stack, "Bastion", new BastionProps { Stage = config, Vpc = network.Vpc });
+        var database = new Database(stack, "Database", new DatabaseProps { Stage = config, Vpc = network.Vpc, Clients = [] });
         var fleet = new ApiFleet(stack, "ApiFleet", new ApiFleetProps
         {
             Stage = config, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = "ami-0b9fd8b55a6e3c9d5",
+            DatabaseSecret = database.Secret, DatabaseKey = database.Key,
         });
-        var database = new Database(stack, "Database", new DatabaseProps { Stage = config, Vpc = network.Vpc, Clients = [fleet.AppSecurityGroup] });
+        database.Admit(fleet.AppSecurityGroup);
         Queue[] queues = [new(stack, "IngestDlq"), new(stack, "BankDlq")];
 
         var observability = new Observability(stack, "Observability", new ObservabilityProps
