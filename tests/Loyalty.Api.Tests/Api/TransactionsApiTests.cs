@@ -58,6 +58,26 @@ public sealed class TransactionsApiTests(ApiFixture api)
         Assert.Equal("pending", await db.ExecuteScalarAsync<string>("SELECT status FROM transactions WHERE id = @id", new { id }));
     }
 
+    /// <summary>
+    /// Ids and references that break DOMAIN.md's patterns name nothing: they are answered before any query (the
+    /// ASCII columns once turned them into collation errors, 500).
+    /// </summary>
+    [Theory]
+    [InlineData("GET", "/v1/transactions/%C3%A9", 404)]
+    [InlineData("GET", "/v1/transactions/01jpam9s346q3d25vt4f5v37e3", 404)]
+    [InlineData("GET", "/v1/transactions/01JPAM9S346Q3D25VT4F5V37E", 404)]
+    [InlineData("POST", "/v1/transactions/%F0%9F%98%80/cancel", 404)]
+    [InlineData("GET", "/v1/transactions?bankReference=%C3%A9", 400)]
+    [InlineData("GET", "/v1/transactions?bankReference=%27%20OR%201%3D1", 400)]
+    public async Task MalformedIdsAndReferences_AreProblemsNotQueries(string method, string path, int status)
+    {
+        using var http = api.Client(ApiFixture.HarbClient);
+
+        using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        await response.ProblemAsync((HttpStatusCode)status, status == 404 ? Problems.NotFoundType : Problems.MalformedRequestType);
+    }
+
     [Fact]
     public async Task FindWithoutReference_Returns400()
     {

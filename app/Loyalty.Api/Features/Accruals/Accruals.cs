@@ -50,16 +50,13 @@ public static partial class AccrualValidator
     private const long MaxSafeInteger = 9_007_199_254_740_992;
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
-    private static partial Regex BankReferencePattern();
-
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex Rfc3339UtcPattern();
 
     /// <summary>Checks every field (all failures together) and normalises the request.</summary>
     public static ValidAccrual? Validate(AccrualRequest request, string bank, Catalogue catalogue, DateTimeOffset now, List<FieldError> errors)
     {
-        var bankReference = request.BankReference is { } reference && BankReferencePattern().IsMatch(reference) ? reference : null;
+        var bankReference = Identifiers.IsBankReference(request.BankReference) ? request.BankReference : null;
         if (bankReference is null)
         {
             errors.Add(new FieldError("bankReference", "REFERENCE_INVALID"));

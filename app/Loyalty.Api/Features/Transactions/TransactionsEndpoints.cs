@@ -38,6 +38,11 @@ public static class TransactionsEndpoints
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
         string transactionId, ClaimsPrincipal user, MySqlDataSource database, CancellationToken cancellationToken)
     {
+        if (!Identifiers.IsTransactionId(transactionId))
+        {
+            return NotFound(transactionId);
+        }
+
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return await FindAsync(connection, transactionId, user.BankCode(), cancellationToken) is { } row
             ? TypedResults.Ok(row.ToView())
@@ -52,6 +57,11 @@ public static class TransactionsEndpoints
             return Problems.Malformed("Give the bankReference query parameter.", "bankReference");
         }
 
+        if (!Identifiers.IsBankReference(bankReference))
+        {
+            return Problems.Malformed("'bankReference' is 1 to 64 of A-Z a-z 0-9 . _ : - starting with a letter or digit.", "bankReference");
+        }
+
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<TransactionRow>(new CommandDefinition(
             TransactionsSql.ByReference, new { BankCode = user.BankCode(), BankReference = bankReference },
@@ -64,6 +74,11 @@ public static class TransactionsEndpoints
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CancelTransactionAsync(
         string transactionId, ClaimsPrincipal user, MySqlDataSource database, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (!Identifiers.IsTransactionId(transactionId))
+        {
+            return NotFound(transactionId);
+        }
+
         var bank = user.BankCode();
         var now = time.GetUtcNow().TruncateToMicroseconds();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
