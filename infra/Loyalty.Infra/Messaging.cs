@@ -288,6 +288,13 @@ public sealed class Messaging : Construct
                 }),
                 new PolicyStatement(new PolicyStatementProps
                 {
+                    // The API tags an inbound object it quarantines (not a handback it can read), so it stands out.
+                    Sid = "TagQuarantinedHandbacks",
+                    Actions = ["s3:PutObjectTagging"],
+                    Resources = [Bucket.ArnForObjects("inbound/*")],
+                }),
+                new PolicyStatement(new PolicyStatementProps
+                {
                     Sid = "UseMessagingKey",
                     Actions = [.. AppKeyActions],
                     Resources = [Key.KeyArn],

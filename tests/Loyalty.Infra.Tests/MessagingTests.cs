@@ -325,6 +325,7 @@ public sealed class MessagingTests(Stages stages)
         var bucket = stages[stage].LogicalIdAt("Messaging/PartnerFiles/Resource");
         string Arn(string logicalId) => $$"""{"Fn::GetAtt":["{{logicalId}}","Arn"]}""";
         var objects = $$"""{"Fn::Join":["",[{{Arn(bucket)}},"/*"]]}""";
+        var inbound = $$"""{"Fn::Join":["",[{{Arn(bucket)}},"/inbound/*"]]}""";
         var key = Arn(stages[stage].LogicalIdAt("Messaging/Key/Resource"));
         var ingest = Arn(stages[stage].LogicalIdAt("Messaging/IngestQueue/Resource"));
         var banks = stages[stage].Config.Banks.Select(b => Arn(stages[stage].LogicalIdAt($"Messaging/{b.Code}Queue/Resource"))).ToList();
@@ -334,6 +335,7 @@ public sealed class MessagingTests(Stages stages)
             ("s3:ListBucket", Arn(bucket)),
             ("s3:GetObject", objects),
             ("s3:PutObject", objects),
+            ("s3:PutObjectTagging", inbound),
             ("kms:Encrypt", key),
             ("kms:Decrypt", key),
             ("kms:GenerateDataKey", key),

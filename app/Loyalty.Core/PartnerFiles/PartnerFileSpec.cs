@@ -48,6 +48,12 @@ public sealed record PartnerFileSpec(
     /// <summary>The reader and writer of this programme's files; stateless and cheap, so it is made on demand.</summary>
     public IPartnerFileFormat Format => PartnerFileFormats.Create(this);
 
+    /// <summary>
+    /// The largest handback object read: one answers a single accrual file, a few dozen bytes per row, so a bigger
+    /// one is not this programme's answer and is quarantined unread. It also bounds the memory a file's rows take.
+    /// </summary>
+    public long MaxHandbackBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <param name="date">The UTC cutoff date of the batch.</param>
     public string AccrualFileName(int sequence, DateOnly date) => AccrualFiles.Format(sequence, date);
 

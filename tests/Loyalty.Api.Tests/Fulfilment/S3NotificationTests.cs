@@ -25,6 +25,16 @@ public sealed class S3NotificationTests
         Assert.Empty(S3Notification.ObjectKeys(
             """{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2025-03-15T07:40:12.000Z","Bucket":"b","RequestId":"r","HostId":"h"}"""));
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"Records":{}}""")]
+    [InlineData("""{"Records":[{"eventName":"ObjectCreated:Put","s3":{}}]}""")]
+    [InlineData("""{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":null}}}]}""")]
+    [InlineData("""{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":7}}}]}""")]
+    public void AMessageThatIsNoS3Notification_IsAFormatError(string body) =>
+        Assert.Throws<FormatException>(() => S3Notification.ObjectKeys(body));
+
     [Fact]
     public void OnlyCreatedObjectsAreNamed_InTheirOrder()
     {

@@ -34,14 +34,16 @@ public sealed class LocalAws
     /// An S3 client for the emulator, given its endpoint, region and credentials outright: the SDK's default chain would
     /// read them from this process's environment, which the tests leave as they found it.
     /// </summary>
-    public IAmazonS3 NewS3Client() => new AmazonS3Client(Credentials,
-        new AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = Settings["AWS_REGION"] });
+    public IAmazonS3 NewS3Client() => new AmazonS3Client(Credentials, S3Config());
+
+    /// <summary>What <see cref="NewS3Client"/> is made with, for a test's own client class.</summary>
+    public AmazonS3Config S3Config() => new() { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = Settings["AWS_REGION"] };
 
     /// <summary>An SQS client for the emulator, configured as <see cref="NewS3Client"/> is.</summary>
     public IAmazonSQS NewSqsClient() => new AmazonSQSClient(Credentials,
         new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = Settings["AWS_REGION"] });
 
-    private BasicAWSCredentials Credentials => new(Settings["AWS_ACCESS_KEY_ID"], Settings["AWS_SECRET_ACCESS_KEY"]);
+    public BasicAWSCredentials Credentials => new(Settings["AWS_ACCESS_KEY_ID"], Settings["AWS_SECRET_ACCESS_KEY"]);
 
     public static async Task<LocalAws> StartAsync()
     {

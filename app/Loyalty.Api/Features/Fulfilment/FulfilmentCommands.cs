@@ -35,7 +35,7 @@ public static class FulfilmentCommands
                 Console.WriteLine(result);
             }
 
-            return 0;
+            return results.Any(r => r.Outcome == ExportOutcome.Failed) ? 1 : 0;
         }, cancellationToken));
 
         var ingest = new Command("ingest", "Apply every handback file under inbound/ not handled yet; one line per file.");
@@ -52,7 +52,7 @@ public static class FulfilmentCommands
                 Console.WriteLine("no new handback files");
             }
 
-            return results.Any(r => r.Outcome == IngestOutcome.Refused) ? 3 : 0;
+            return results.Any(r => r.Outcome is IngestOutcome.Refused or IngestOutcome.Quarantined) ? 3 : 0;
         }, cancellationToken));
 
         var publish = new Command("publish", "Send unpublished events to the bank queues.");

@@ -40,9 +40,10 @@ public sealed partial class FulfilmentWorker(
         return Task.WhenAll(
             EveryAsync(TimeSpan.FromSeconds(settings.ScheduleSeconds), "schedule", async ct =>
             {
-                await exporter.ExportDueAsync(ct);
-                await intake.IngestListedAsync(ct);
-                await sweep.SweepAsync(ct);
+                // Each part on its own: a failing export must not hold back the handbacks or the expiries.
+                await GuardedAsync("export", exporter.ExportDueAsync, ct);
+                await GuardedAsync("ingest listing", intake.IngestListedAsync, ct);
+                await GuardedAsync("expiry sweep", sweep.SweepAsync, ct);
             }, stoppingToken),
             EveryAsync(TimeSpan.FromSeconds(settings.PublishSeconds), "publish", publisher.PublishAsync, stoppingToken),
             string.IsNullOrWhiteSpace(settings.IngestQueueUrl)
@@ -55,16 +56,21 @@ public sealed partial class FulfilmentWorker(
         using var timer = new PeriodicTimer(interval, time);
         do
         {
-            try
-            {
-                await work(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogStepFailed(e, step);
-            }
+            await GuardedAsync(step, work, stoppingToken);
         }
         while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private async Task GuardedAsync(string step, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await work(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogStepFailed(e, step);
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)

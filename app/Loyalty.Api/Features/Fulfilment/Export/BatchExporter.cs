@@ -27,14 +27,19 @@ public enum ExportOutcome
 
     /// <summary>Another instance holds this programme's export lock.</summary>
     Busy,
+
+    /// <summary>This programme's export failed (logged); the next run resumes or retries it. Others are unaffected.</summary>
+    Failed,
 }
 
 /// <summary>Where an export's time went: claiming the rows, writing and uploading the file, marking them submitted.</summary>
 public sealed record ExportTimings(TimeSpan Claim, TimeSpan File, TimeSpan Submit);
 
 /// <param name="Resumed">The batch was claimed by an earlier run that did not finish; this run sent it.</param>
+/// <param name="Error">Why the export failed, for <see cref="ExportOutcome.Failed"/>.</param>
 public sealed record ExportResult(
-    string ProgrammeCode, ExportOutcome Outcome, int Rows, long AmountSum, string? FileName, ExportTimings? Timings = null, bool Resumed = false)
+    string ProgrammeCode, ExportOutcome Outcome, int Rows, long AmountSum, string? FileName, ExportTimings? Timings = null,
+    bool Resumed = false, string? Error = null)
 {
     /// <summary>The operator's one line: programme, rows, amount sum, file.</summary>
     public override string ToString() => Outcome switch
@@ -42,6 +47,7 @@ public sealed record ExportResult(
         ExportOutcome.Exported => $"{ProgrammeCode}: {Rows} rows, amount {AmountSum}, {FileName}{(Resumed ? " (an interrupted batch, finished)" : "")}",
         ExportOutcome.Empty => $"{ProgrammeCode}: 0 rows, nothing sent",
         ExportOutcome.NotDue => $"{ProgrammeCode}: already exported for its last cutoff",
+        ExportOutcome.Failed => $"{ProgrammeCode}: FAILED: {Error}",
         _ => $"{ProgrammeCode}: another instance is exporting",
     };
 }
@@ -67,14 +73,25 @@ public sealed partial class BatchExporter(
     // driver's default 30 s. Still bounded, so a stuck statement ends and the next run resumes the batch.
     private const int BulkTimeoutSeconds = 1800;
 
-    /// <summary>Every programme whose daily cutoff has passed since its last export.</summary>
+    /// <summary>
+    /// Every programme whose daily cutoff has passed since its last export, each on its own: one that fails (its
+    /// bucket folder refused, a lock timeout) is logged and reported, and the others still go out.
+    /// </summary>
     public async Task<IReadOnlyList<ExportResult>> ExportDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var results = new List<ExportResult>();
         foreach (var programme in catalogue.Current.Programmes.Values.OrderBy(p => p.Code, StringComparer.Ordinal))
         {
-            results.AddRange(await ExportAsync(programme, LastCutoff(now, programme.CutoffUtc), dailyCutoff: true, cancellationToken));
+            try
+            {
+                results.AddRange(await ExportAsync(programme, LastCutoff(now, programme.CutoffUtc), dailyCutoff: true, cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogExportFailed(e, programme.Code);
+                results.Add(new ExportResult(programme.Code, ExportOutcome.Failed, 0, 0, null, Error: e.Message));
+            }
         }
 
         return results;
@@ -274,6 +291,9 @@ public sealed partial class BatchExporter(
 
     [LoggerMessage(EventId = 3001, EventName = "ExportResuming", Level = LogLevel.Warning, Message = "Finishing {ProgrammeCode} batch {FileSequence}, claimed by an earlier run that did not complete")]
     private partial void LogResuming(string programmeCode, int fileSequence);
+
+    [LoggerMessage(EventId = 3003, EventName = "ExportFailed", Level = LogLevel.Error, Message = "OPS ALERT: exporting {ProgrammeCode} failed; the other programmes go on, and the next run resumes or retries it")]
+    private partial void LogExportFailed(Exception exception, string programmeCode);
 
     [LoggerMessage(EventId = 3002, EventName = "Exported", Level = LogLevel.Information, Message = "Exported {ProgrammeCode} batch {FileSequence}: {Rows} rows, amount {AmountSum}, {FileName} (claim {ClaimMs} ms, file {FileMs} ms, submit {SubmitMs} ms)")]
     private partial void LogExported(string programmeCode, int fileSequence, int rows, long amountSum, string fileName, long claimMs, long fileMs, long submitMs);

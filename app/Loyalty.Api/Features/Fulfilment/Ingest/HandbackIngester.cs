@@ -32,8 +32,14 @@ public enum IngestOutcome
     /// <summary>The accrual file it answers is not confirmed sent yet (an export was interrupted); try again later.</summary>
     Deferred,
 
-    /// <summary>Not a handback location (outside inbound/{CODE}/ of a known programme).</summary>
+    /// <summary>Not a handback: outside inbound/, a folder marker, or gone before it was read.</summary>
     Ignored,
+
+    /// <summary>
+    /// Under inbound/ but not readable as a handback (unknown folder, wrong name, over the size limit, archived): set
+    /// aside and recorded, never read again.
+    /// </summary>
+    Quarantined,
 }
 
 public sealed record IngestResult(string Key, IngestOutcome Outcome, int Rows = 0, int Applied = 0, int Anomalies = 0, string? Error = null)
@@ -46,7 +52,8 @@ public sealed record IngestResult(string Key, IngestOutcome Outcome, int Rows = 
         IngestOutcome.AlreadySeen => $"{Key}: already processed",
         IngestOutcome.Busy => $"{Key}: another instance is ingesting this programme",
         IngestOutcome.Deferred => $"{Key}: its accrual file is still being sent; retried later",
-        _ => $"{Key}: not a handback location, ignored",
+        IngestOutcome.Quarantined => $"{Key}: QUARANTINED: {Error}",
+        _ => $"{Key}: not a handback, ignored",
     };
 }
 
@@ -66,25 +73,19 @@ public sealed partial class HandbackIngester(
     TimeProvider time,
     ILogger<HandbackIngester> logger)
 {
+    /// <summary>The S3 tag set on a quarantined object; its value says why (location, name, size, unreadable).</summary>
+    public const string QuarantineTag = "loyalty-quarantine";
+
+    public const string InboundPrefix = "inbound/";
+
     public async Task<IngestResult> IngestAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var parts = key.Split('/');
-        if (parts is not ["inbound", var code, var fileName] || !ProgrammeDefinitions.TryGet(code, out var programme))
+        if (!key.StartsWith(InboundPrefix, StringComparison.Ordinal) || key.EndsWith('/'))
         {
-            return new IngestResult(key, IngestOutcome.Ignored);
+            return new IngestResult(key, IngestOutcome.Ignored); // another prefix, or a console "folder"
         }
 
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var held = await SessionLock.TryAcquireAsync(connection, $"loyalty-ingest-{code}", cancellationToken);
-        return held is null
-            ? new IngestResult(key, IngestOutcome.Busy)
-            : await IngestLockedAsync(connection, programme.Exchange, key, fileName, cancellationToken);
-    }
-
-    private async Task<IngestResult> IngestLockedAsync(
-        MySqlConnection connection, PartnerFileSpec spec, string key, string fileName, CancellationToken cancellationToken)
-    {
         GetObjectResponse response;
         try
         {
@@ -95,29 +96,72 @@ public sealed partial class HandbackIngester(
             // Announced, then deleted before we got to it: nothing to apply.
             return new IngestResult(key, IngestOutcome.Ignored);
         }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "InvalidObjectState")
+        {
+            // Archived (Glacier): it cannot be read until someone restores it, which is a person's decision.
+            var head = await s3.GetObjectMetadataAsync(options.Value.Bucket, key, cancellationToken);
+            return await QuarantineAsync(key, head.ETag, null, "unreadable", $"cannot be read: {e.Message}", cancellationToken);
+        }
 
-        using var _ = response;
+        using var opened = response;
+        var parts = key.Split('/');
+        if (parts is not ["inbound", var code, var fileName] || !ProgrammeDefinitions.TryGet(code, out var programme))
+        {
+            return await QuarantineAsync(key, response.ETag, null, "location",
+                "not in the inbound/{CODE}/ folder of a programme", cancellationToken);
+        }
+
+        var spec = programme.Exchange;
+        if (!spec.TryParseHandbackFileName(fileName, out _, out _))
+        {
+            return await QuarantineAsync(key, response.ETag, code, "name",
+                $"not a {code} handback file name ({spec.HandbackFiles})", cancellationToken);
+        }
+
+        if (response.ContentLength > spec.MaxHandbackBytes)
+        {
+            return await QuarantineAsync(key, response.ETag, code, "size",
+                $"{response.ContentLength} bytes, over the {code} limit of {spec.MaxHandbackBytes}", cancellationToken);
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var held = await SessionLock.TryAcquireAsync(connection, $"loyalty-ingest-{code}", cancellationToken);
+        return held is null
+            ? new IngestResult(key, IngestOutcome.Busy)
+            : await IngestLockedAsync(connection, spec, key, response, fileName, cancellationToken);
+    }
+
+    private async Task<IngestResult> IngestLockedAsync(
+        MySqlConnection connection, PartnerFileSpec spec, string key, GetObjectResponse response, string fileName, CancellationToken cancellationToken)
+    {
         if (await ledger.SeenAsync(connection, key, response.ETag, cancellationToken))
         {
             return new IngestResult(key, IngestOutcome.AlreadySeen);
         }
 
-        // Handback files are small next to accrual files (one short row per transaction); holding one in
-        // memory lets the digest, the parse and a refusal all look at the same bytes.
-        using var content = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(content, cancellationToken);
-        var file = new HandbackObject(spec.ProgrammeCode, key, fileName, response.ETag,
-            SHA256.HashData(content.GetBuffer().AsSpan(0, (int)content.Length)));
+        // Read as it arrives, through the digest: memory holds the parsed rows (bounded by the size limit), never
+        // the file's bytes. A refused file is read to its end all the same, so its digest covers all of it.
+        using var sha256 = SHA256.Create();
+        HandbackFile? handback = null;
+        string? refusal = null;
+        await using (var hashed = new CryptoStream(response.ResponseStream, sha256, CryptoStreamMode.Read, leaveOpen: true))
+        {
+            try
+            {
+                handback = await spec.Format.ReadHandbackAsync(hashed, fileName, cancellationToken);
+            }
+            catch (PartnerFileException e)
+            {
+                refusal = e.Message;
+            }
 
-        HandbackFile handback;
-        try
-        {
-            content.Position = 0;
-            handback = await spec.Format.ReadHandbackAsync(content, fileName, cancellationToken);
+            await hashed.CopyToAsync(Stream.Null, cancellationToken);
         }
-        catch (PartnerFileException e)
+
+        var file = new HandbackObject(spec.ProgrammeCode, key, fileName, response.ETag, sha256.Hash!);
+        if (handback is null)
         {
-            return await RefuseAsync(connection, file, null, e.Message, cancellationToken);
+            return await RefuseAsync(connection, file, null, refusal!, cancellationToken);
         }
 
         var sequence = handback.Header.FileSequence;
@@ -134,6 +178,40 @@ public sealed partial class HandbackIngester(
         }
 
         return await ApplyAsync(connection, spec, file, handback, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets aside an object that is not a handback this platform can read: recorded by key and ETag with the reason (so
+    /// it is never fetched again), tagged in the bucket for whoever looks there, and raised as an ops alert.
+    /// </summary>
+    private async Task<IngestResult> QuarantineAsync(
+        string key, string etag, string? programmeCode, string kind, string reason, CancellationToken cancellationToken)
+    {
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        {
+            if (!await ledger.QuarantineAsync(connection, key, etag, programmeCode, reason, cancellationToken))
+            {
+                return new IngestResult(key, IngestOutcome.AlreadySeen);
+            }
+        }
+
+        LogQuarantined(key, etag, reason);
+        try
+        {
+            await s3.PutObjectTaggingAsync(new PutObjectTaggingRequest
+            {
+                BucketName = options.Value.Bucket,
+                Key = key,
+                Tagging = new Tagging { TagSet = [new Tag { Key = QuarantineTag, Value = kind }] },
+            }, cancellationToken);
+        }
+        catch (AmazonS3Exception e)
+        {
+            // The record is what keeps it out of the pipeline; the tag only helps someone browsing the bucket.
+            LogTagFailed(e, key);
+        }
+
+        return new IngestResult(key, IngestOutcome.Quarantined, Error: reason);
     }
 
     private async Task<IngestResult> ApplyAsync(
@@ -199,6 +277,14 @@ public sealed partial class HandbackIngester(
         LogRefused(file.ProgrammeCode, file.FileName, error);
         return new IngestResult(file.Key, IngestOutcome.Refused, Error: error);
     }
+
+    [LoggerMessage(EventId = 3104, EventName = "HandbackQuarantined", Level = LogLevel.Error,
+        Message = "OPS ALERT: inbound object {Key} (ETag {ETag}) quarantined: {Reason}; it is tagged " + QuarantineTag + " and will not be read again")]
+    private partial void LogQuarantined(string key, string etag, string reason);
+
+    [LoggerMessage(EventId = 3105, EventName = "QuarantineTagFailed", Level = LogLevel.Warning,
+        Message = "Could not tag quarantined object {Key}; it is recorded as quarantined all the same")]
+    private partial void LogTagFailed(Exception exception, string key);
 
     [LoggerMessage(EventId = 3101, EventName = "HandbackApplied", Level = LogLevel.Information,
         Message = "Applied {ProgrammeCode} handback {FileName}: {Applied} of {Rows} rows, {Anomalies} anomalies")]

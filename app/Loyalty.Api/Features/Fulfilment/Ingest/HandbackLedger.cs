@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Dapper;
 using Loyalty.Api.Infrastructure.Database;
 using MySqlConnector;
@@ -22,7 +24,7 @@ public sealed class HandbackLedger(TimeProvider time)
 
     public Task<bool> SeenAsync(MySqlConnection connection, string key, string etag, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(IngestSql.Seen,
-            new { Key = key, ETag = etag }, cancellationToken: cancellationToken));
+            new { KeySha256 = KeySha256(key), ETag = etag }, cancellationToken: cancellationToken));
 
     /// <summary>The digest of the file already applied for this programme and sequence, if any.</summary>
     public Task<byte[]?> AppliedDigestAsync(MySqlConnection connection, string programmeCode, int sequence, CancellationToken cancellationToken) =>
@@ -36,6 +38,7 @@ public sealed class HandbackLedger(TimeProvider time)
         {
             record.File.ProgrammeCode,
             record.File.Key,
+            KeySha256 = KeySha256(record.File.Key),
             record.File.ETag,
             record.FileSequence,
             record.File.Sha256,
@@ -44,9 +47,28 @@ public sealed class HandbackLedger(TimeProvider time)
             RowCount = record.Rows,
             AppliedCount = record.Applied,
             AnomalyCount = record.Anomalies,
-            Error = record.Error is { Length: > ErrorLength } error ? error[..ErrorLength] : record.Error,
+            Error = Truncated(record.Error),
             record.ReportKey,
             Now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime,
         }, transaction, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Records an object that will not be read again, and why; false if it was recorded already.</summary>
+    /// <param name="programmeCode">The programme whose folder it is in, when that is one.</param>
+    public async Task<bool> QuarantineAsync(
+        MySqlConnection connection, string key, string etag, string? programmeCode, string reason, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(IngestSql.Quarantine, new
+        {
+            ProgrammeCode = programmeCode,
+            Key = key,
+            KeySha256 = KeySha256(key),
+            ETag = etag,
+            Error = Truncated(reason),
+            Now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime,
+        }, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Objects are known by the digest of their key: S3 allows keys longer than any index prefix.</summary>
+    private static byte[] KeySha256(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    private static string? Truncated(string? error) => error is { Length: > ErrorLength } ? error[..ErrorLength] : error;
 }

@@ -4,7 +4,7 @@ namespace Loyalty.Api.Features.Fulfilment.Ingest;
 
 public static class IngestSql
 {
-    public const string Seen = "SELECT EXISTS (SELECT 1 FROM handback_files WHERE s3_key = @Key AND s3_etag = @ETag)";
+    public const string Seen = "SELECT EXISTS (SELECT 1 FROM handback_files WHERE s3_key_sha256 = @KeySha256 AND s3_etag = @ETag)";
 
     /// <summary>The digest of the file already applied for this sequence, if any.</summary>
     public const string AppliedDigest = """
@@ -28,10 +28,16 @@ public static class IngestSql
         """;
 
     public const string Record = """
-        INSERT INTO handback_files (programme_code, s3_key, s3_etag, file_sequence, file_sha256, outcome, batch_id,
+        INSERT INTO handback_files (programme_code, s3_key, s3_key_sha256, s3_etag, file_sequence, file_sha256, outcome, batch_id,
                                     row_count, applied_count, anomaly_count, error, report_key, processed_at)
-        VALUES (@ProgrammeCode, @Key, @ETag, @FileSequence, @Sha256, @Outcome, @BatchId,
+        VALUES (@ProgrammeCode, @Key, @KeySha256, @ETag, @FileSequence, @Sha256, @Outcome, @BatchId,
                 @RowCount, @AppliedCount, @AnomalyCount, @Error, @ReportKey, @Now)
+        """;
+
+    /// <summary>IGNORE: two instances may quarantine the same object at once; the first record stands.</summary>
+    public const string Quarantine = """
+        INSERT IGNORE INTO handback_files (programme_code, s3_key, s3_key_sha256, s3_etag, outcome, error, processed_at)
+        VALUES (@ProgrammeCode, @Key, @KeySha256, @ETag, 'quarantined', @Error, @Now)
         """;
 
     /// <summary>Submitted long enough ago with no usable row (DOMAIN.md §2), oldest first.</summary>
