@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Loyalty.Api.Infrastructure.Database;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Loyalty.Api.Infrastructure;
@@ -20,10 +21,19 @@ public sealed partial class ErrorHandler(IProblemDetailsService problems, ILogge
                     : "The request body is not valid JSON.",
                 json.Path),
             BadHttpRequestException bad => (bad.StatusCode, BadRequestDetail(bad.StatusCode), null),
+            _ when DatabaseFaults.IsUnavailable(exception) || DatabaseFaults.IsLockConflict(exception) => (
+                StatusCodes.Status503ServiceUnavailable,
+                "The database is briefly unavailable; nothing was changed unless the answer says so. Retry after the Retry-After seconds with the same bankReference.",
+                null),
             _ => (StatusCodes.Status500InternalServerError, "The server failed to handle the request; it has been logged.", null),
         };
 
-        if (status >= StatusCodes.Status500InternalServerError)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogDatabaseUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+        else if (status >= StatusCodes.Status500InternalServerError)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -49,6 +59,13 @@ public sealed partial class ErrorHandler(IProblemDetailsService problems, ILogge
         StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
         _ => "The request could not be read.",
     };
+
+    /// <summary>About what a Multi-AZ failover or a restart takes to come back.</summary>
+    private const string RetryAfterSeconds = "5";
+
+    [LoggerMessage(EventId = 5001, EventName = "DatabaseUnavailable", Level = LogLevel.Warning,
+        Message = "Answered 503 to {Method} {Path}: the database is unavailable ({Reason})")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(EventId = 5000, EventName = "UnhandledException", Level = LogLevel.Error,
         Message = "Unhandled exception for {Method} {Path}")]

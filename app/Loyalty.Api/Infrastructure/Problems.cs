@@ -75,10 +75,16 @@ public static class Problems
             ["errors"] = new[] { new FieldError("bankReference", "REFERENCE_CONFLICT") },
         });
 
-    public static ProblemHttpResult InvalidState(string detail, string status) => TypedResults.Problem(
+    /// <summary>The <c>code</c> of an invalid-state problem: past pending.</summary>
+    public const string NotPendingCode = "NOT_PENDING";
+
+    /// <summary>The <c>code</c> of an invalid-state problem: still pending, but claimed into a file that is being sent.</summary>
+    public const string BeingSubmittedCode = "BEING_SUBMITTED";
+
+    public static ProblemHttpResult InvalidState(string detail, string status, string code) => TypedResults.Problem(
         type: InvalidStateType,
         title: "The transaction is not in a state that allows this.",
         detail: detail,
         statusCode: StatusCodes.Status409Conflict,
-        extensions: new Dictionary<string, object?> { ["transactionStatus"] = status });
+        extensions: new Dictionary<string, object?> { ["transactionStatus"] = status, ["code"] = code });
 }

@@ -119,6 +119,7 @@ public sealed class TransactionsApiTests(ApiFixture api)
 
         var problem = await response.ProblemAsync(HttpStatusCode.Conflict, Problems.InvalidStateType);
         Assert.Equal("submitted", problem.GetProperty("transactionStatus").GetString());
+        Assert.Equal(Problems.NotPendingCode, problem.GetProperty("code").GetString());
         Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM events WHERE transaction_id = @id", new { id }));
     }
 

@@ -14,6 +14,27 @@ public sealed record NewTransaction(
 /// <summary>What a handback row does to a submitted transaction: its new status and the outcome recorded with it.</summary>
 public sealed record Settlement(string TransactionId, string NewStatus, string OutcomeCode, string? ProgrammeCode, string? Reason);
 
+/// <summary>What a cancel found: the transaction cancelled (now or before), or why it could not be.</summary>
+public enum CancelOutcome
+{
+    Cancelled,
+
+    /// <summary>No such transaction of this bank.</summary>
+    NotFound,
+
+    /// <summary>Still pending, but claimed into an accrual file that is being sent: it becomes submitted, not cancelled.</summary>
+    BeingSubmitted,
+
+    /// <summary>Past pending: submitted or settled.</summary>
+    NotPending,
+}
+
+/// <param name="BatchId">Set once an export has claimed the row for a file.</param>
+internal sealed record CancelState(string Status, long? BatchId)
+{
+    public bool Claimed => BatchId is not null;
+}
+
 /// <summary>
 /// The only code that writes a transaction's status (DOMAIN.md §2). Every transition changes its rows, bumps
 /// their event sequence and appends their status-change events in one statement batch, inside a database
@@ -63,12 +84,26 @@ public static class TransactionLifecycle
         }
     }
 
-    /// <summary>Pending and not yet claimed by a batch to cancelled. Returns whether this call cancelled it.</summary>
-    public static async Task<bool> CancelAsync(MySqlConnection connection, string transactionId, string bankCode,
+    /// <summary>
+    /// Pending and not yet claimed by a batch to cancelled. Returns what the cancel found, whether or not this call
+    /// made the change: the caller answers from the row either way.
+    /// </summary>
+    /// <remarks>
+    /// A plain read first: a row already claimed or settled is answered without queueing behind the locks of the
+    /// export holding it. Only a row that looks cancellable is updated, under READ COMMITTED, so it waits at most for
+    /// the claim chunk that may be taking it at this moment.
+    /// </remarks>
+    public static async Task<CancelOutcome> CancelAsync(MySqlConnection connection, string transactionId, string bankCode,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await CancelStateAsync(connection, transactionId, bankCode, cancellationToken);
+        if (before is not { Status: TransactionStatus.Pending, Claimed: false })
+        {
+            return Outcome(before);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
         var cancelled = await connection.ExecuteScalarAsync<long>(new CommandDefinition(TransactionLifecycleSql.Cancel, new
         {
             TransactionId = transactionId,
@@ -78,8 +113,20 @@ public static class TransactionLifecycle
             PreviousStatus = TransactionStatus.Pending,
         }, transaction, cancellationToken: cancellationToken)) == 1;
         await transaction.CommitAsync(cancellationToken);
-        return cancelled;
+        return cancelled ? CancelOutcome.Cancelled : Outcome(await CancelStateAsync(connection, transactionId, bankCode, cancellationToken));
+
+        static CancelOutcome Outcome(CancelState? state) => state switch
+        {
+            null => CancelOutcome.NotFound,
+            { Status: TransactionStatus.Cancelled } => CancelOutcome.Cancelled,
+            { Status: TransactionStatus.Pending, Claimed: true } => CancelOutcome.BeingSubmitted,
+            _ => CancelOutcome.NotPending,
+        };
     }
+
+    private static Task<CancelState?> CancelStateAsync(MySqlConnection connection, string transactionId, string bankCode, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<CancelState>(new CommandDefinition(TransactionLifecycleSql.CancelState,
+            new { TransactionId = transactionId, BankCode = bankCode }, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Every row the batch claimed, pending to submitted with one more attempt and <paramref name="expectedBy"/>

@@ -56,6 +56,10 @@ internal static class TransactionLifecycleSql
         {EventsWritten}
         """;
 
+    public const string CancelState = """
+        SELECT status AS Status, batch_id AS BatchId FROM transactions WHERE id = @TransactionId AND bank_code = @BankCode
+        """;
+
     /// <summary>@Rows: a JSON array of <c>{"e": eventId, "t": transactionId}</c>.</summary>
     private const string Keys = """
         JSON_TABLE(@Rows, '$[*]' COLUMNS (

@@ -44,15 +44,21 @@ public static class AccrualsEndpoints
         }
 
         var transactionId = Ulid.NewUlid(now).ToString();
-        await using var connection = await database.OpenConnectionAsync();
         var stored = new NewTransaction(transactionId, bank, accrual.BankReference, accrual.PayloadHash, accrual.Programme.Code,
             accrual.MemberId, accrual.GivenName, accrual.Surname, accrual.Amount, accrual.RequestedAt);
-        if (!await TransactionLifecycle.CreateAsync(connection, stored, now))
+        // Idempotent by (bank, reference), so a write that lost a lock conflict is simply made again.
+        var existing = await DatabaseFaults.RetryLockConflictsAsync(async () =>
         {
-            // The reference is taken (possibly by a concurrent twin of this very request, which then
-            // committed first): answer from the row that won, never write a second one.
-            var existing = await connection.QuerySingleAsync<TransactionRow>(new CommandDefinition(
-                TransactionsSql.ByReference, new { BankCode = bank, accrual.BankReference }));
+            await using var connection = await database.OpenConnectionAsync();
+            return await TransactionLifecycle.CreateAsync(connection, stored, now)
+                ? null
+                // The reference is taken (possibly by a concurrent twin of this very request, which then
+                // committed first): answer from the row that won, never write a second one.
+                : await connection.QuerySingleAsync<TransactionRow>(new CommandDefinition(
+                    TransactionsSql.ByReference, new { BankCode = bank, accrual.BankReference }));
+        }, CancellationToken.None);
+        if (existing is not null)
+        {
             return existing.PayloadHash.AsSpan().SequenceEqual(accrual.PayloadHash)
                 ? TypedResults.Ok(existing.ToView())
                 : Problems.ReferenceConflict(accrual.BankReference);

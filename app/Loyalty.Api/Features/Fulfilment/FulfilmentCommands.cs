@@ -121,7 +121,7 @@ public static class FulfilmentCommands
             """;
 
         public const string Stuck = $"""
-            SELECT 'batches claimed but not sent' AS what, COUNT(*) AS count FROM batches WHERE status = '{BatchStatus.Claimed}'
+            SELECT 'batches claimed but not sent' AS what, COUNT(*) AS count FROM batches WHERE status IN ('{BatchStatus.Claiming}', '{BatchStatus.Claimed}')
             UNION ALL
             SELECT 'submitted past their expected date', COUNT(*) FROM transactions
               WHERE status = '{TransactionStatus.Submitted}' AND expected_by < UTC_DATE()

@@ -29,7 +29,7 @@ public static class TransactionsEndpoints
         write.MapPost("/{transactionId}/cancel", CancelTransactionAsync)
             .WithName("CancelTransaction")
             .WithSummary("Cancel a transaction that is still pending")
-            .WithDescription("Allowed only while pending; once a batch has claimed it the answer is 409. Cancelling a cancelled transaction again answers 200.")
+            .WithDescription("Allowed only while pending and not yet claimed into an accrual file. Otherwise 409 with `code` NOT_PENDING, or BEING_SUBMITTED while the file it was claimed into is being sent (`transactionStatus` is still pending then, and becomes submitted). Cancelling a cancelled transaction again answers 200.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -81,16 +81,23 @@ public static class TransactionsEndpoints
 
         var bank = user.BankCode();
         var now = time.GetUtcNow().TruncateToMicroseconds();
+        var outcome = await DatabaseFaults.RetryLockConflictsAsync(async () =>
+        {
+            await using var attempt = await database.OpenConnectionAsync(cancellationToken);
+            return await TransactionLifecycle.CancelAsync(attempt, transactionId, bank, now, cancellationToken);
+        }, cancellationToken);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await TransactionLifecycle.CancelAsync(connection, transactionId, bank, now, cancellationToken);
 
         // Whether this call cancelled it or not, the row now tells the outcome: cancelled, or why not.
-        return await FindAsync(connection, transactionId, bank, cancellationToken) switch
+        return (outcome, await FindAsync(connection, transactionId, bank, cancellationToken)) switch
         {
-            null => NotFound(transactionId),
-            { Status: TransactionStatus.Cancelled } row => TypedResults.Ok(row.ToView()),
-            var row => Problems.InvalidState(
-                $"Transaction {transactionId} is {row.Status}; only a pending transaction can be cancelled.", row.Status),
+            (_, null) => NotFound(transactionId),
+            (_, { Status: TransactionStatus.Cancelled } row) => TypedResults.Ok(row.ToView()),
+            (CancelOutcome.BeingSubmitted, { Status: TransactionStatus.Pending } row) => Problems.InvalidState(
+                $"Transaction {transactionId} is already in {row.ProgrammeCode}'s next accrual file, which is being sent; it becomes submitted once the file is confirmed and can no longer be cancelled.",
+                row.Status, Problems.BeingSubmittedCode),
+            (_, var row) => Problems.InvalidState(
+                $"Transaction {transactionId} is {row.Status}; only a pending transaction can be cancelled.", row.Status, Problems.NotPendingCode),
         };
     }
 

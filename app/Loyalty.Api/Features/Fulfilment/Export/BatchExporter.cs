@@ -1,3 +1,4 @@
+using System.Data;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Amazon.S3;
@@ -55,11 +56,11 @@ public sealed record ExportResult(
 /// <summary>
 /// Builds a programme's accrual file and hands it to S3, exactly once per batch across a fleet:
 /// 1. under the programme's session lock, claim the pending rows into a new batch with the next sequence
-///    (one transaction; nothing claimed = nothing consumed);
+///    (a chunk per transaction; nothing claimed = nothing consumed), then number them;
 /// 2. stream the rows into the file and upload it to outbound/{CODE}/;
 /// 3. mark the batch and its transactions submitted, with their events (one transaction).
-/// A crash between 1 and 3 leaves a 'claimed' batch, which the next run finishes with the same sequence and
-/// rows; the file is a pure function of them, so a re-upload writes the same bytes under the same key.
+/// A crash between 1 and 3 leaves a 'claiming' or 'claimed' batch, which the next run finishes with the same sequence,
+/// cutoff and rows; the file is a pure function of them, so a re-upload writes the same bytes under the same key.
 /// </summary>
 public sealed partial class BatchExporter(
     MySqlDataSource database,
@@ -72,6 +73,9 @@ public sealed partial class BatchExporter(
     // Claiming or submitting a day's batch touches every one of its rows: a million take minutes, not the
     // driver's default 30 s. Still bounded, so a stuck statement ends and the next run resumes the batch.
     private const int BulkTimeoutSeconds = 1800;
+
+    /// <summary>Rows claimed per transaction: long enough to be cheap, short enough that a racing cancel barely waits.</summary>
+    private const int ClaimChunkRows = 5_000;
 
     /// <summary>
     /// Every programme whose daily cutoff has passed since its last export, each on its own: one that fails (its
@@ -141,7 +145,7 @@ public sealed partial class BatchExporter(
             return new ExportResult(code, ExportOutcome.Busy, 0, 0, null);
         }
 
-        var claimTime = TimeSpan.Zero;
+        var claimStarted = time.GetTimestamp();
         var batch = await lockConnection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition(ExportSql.OpenBatch,
             new { ProgrammeCode = code }, cancellationToken: cancellationToken));
         var resumed = batch is not null;
@@ -151,17 +155,21 @@ public sealed partial class BatchExporter(
         }
         else
         {
-            var claimStarted = time.GetTimestamp();
-            var claim = await ClaimAsync(plan, cancellationToken);
-            claimTime = time.GetElapsedTime(claimStarted);
-            if (claim.Batch is null)
+            var started = await StartBatchAsync(plan, cancellationToken);
+            if (started.Batch is null)
             {
-                return new ExportResult(code, claim.Outcome, 0, 0, null);
+                return new ExportResult(code, started.Outcome, 0, 0, null);
             }
 
-            batch = claim.Batch;
+            batch = started.Batch;
         }
 
+        if (batch.Status == BatchStatus.Claiming)
+        {
+            batch = await FinishClaimAsync(batch, plan.MaxRows, cancellationToken);
+        }
+
+        var claimTime = time.GetElapsedTime(claimStarted);
         var fileStarted = time.GetTimestamp();
         var sha256 = await UploadAsync(programme, batch, cancellationToken);
         var fileTime = time.GetElapsedTime(fileStarted);
@@ -172,13 +180,16 @@ public sealed partial class BatchExporter(
         return new ExportResult(code, ExportOutcome.Exported, batch.RowCount, batch.AmountSum, batch.FileName, timings, resumed);
     }
 
-    private async Task<(BatchRow? Batch, ExportOutcome Outcome)> ClaimAsync(ExportPlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the next sequence for a new batch with the first chunk of its rows, in one transaction: when nothing is
+    /// pending before the cutoff, nothing is consumed (and a scheduled cutoff is remembered as done).
+    /// </summary>
+    private async Task<(BatchRow? Batch, ExportOutcome Outcome)> StartBatchAsync(ExportPlan plan, CancellationToken cancellationToken)
     {
         var (programme, cutoff, maxRows, dailyCutoff) = plan;
         var code = programme.Code;
-        var spec = programme.Exchange;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var counter = await connection.QuerySingleAsync<CounterRow>(new CommandDefinition(ExportSql.LockCounter,
             new { ProgrammeCode = code }, transaction, cancellationToken: cancellationToken));
         if (dailyCutoff && counter.LastCutoffAt is { } last && last >= cutoff.UtcDateTime)
@@ -187,20 +198,15 @@ public sealed partial class BatchExporter(
         }
 
         var sequence = counter.LastSequence + 1;
-        var fileName = spec.AccrualFileName(sequence, DateOnly.FromDateTime(cutoff.UtcDateTime));
-        var now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime;
         var batchId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ExportSql.CreateBatch, new
         {
             ProgrammeCode = code,
             FileSequence = sequence,
             CutoffAt = cutoff.UtcDateTime,
-            FileName = fileName,
-            Now = now,
+            FileName = programme.Exchange.AccrualFileName(sequence, DateOnly.FromDateTime(cutoff.UtcDateTime)),
+            Now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime,
         }, transaction, cancellationToken: cancellationToken));
-        var claimed = await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
-            new { BatchId = batchId, ProgrammeCode = code, CutoffAt = cutoff.UtcDateTime, MaxRows = maxRows }, transaction,
-            BulkTimeoutSeconds, cancellationToken: cancellationToken));
-        if (claimed == 0)
+        if (await ClaimChunkAsync(connection, transaction, batchId, code, cutoff.UtcDateTime, Math.Min(ClaimChunkRows, maxRows), cancellationToken) == 0)
         {
             // Drop the empty batch (its sequence was never used) but remember the cutoff as done.
             await transaction.RollbackAsync(cancellationToken);
@@ -213,9 +219,8 @@ public sealed partial class BatchExporter(
             return (null, ExportOutcome.Empty);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(ExportSql.NumberRows,
-            new { BatchId = batchId, FileSequence = sequence, ProgrammeCode = code }, transaction,
-            BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(ExportSql.UseSequence,
+            new { ProgrammeCode = code, FileSequence = sequence }, transaction, cancellationToken: cancellationToken));
         if (dailyCutoff)
         {
             await connection.ExecuteAsync(new CommandDefinition(ExportSql.SaveCutoff,
@@ -227,6 +232,45 @@ public sealed partial class BatchExporter(
         await transaction.CommitAsync(cancellationToken);
         return (batch, ExportOutcome.Exported);
     }
+
+    /// <summary>
+    /// Claims the rest of a claiming batch's rows a chunk per transaction, then numbers them and marks it claimed. Short
+    /// transactions under READ COMMITTED lock only the rows of the chunk at hand, never the gaps around them: new
+    /// accruals of the programme never wait for a claim, and a cancel waits at most for one chunk (then loses, 409).
+    /// Run again after a crash, it carries on where it stopped: the batch keeps its cutoff, sequence and rows.
+    /// </summary>
+    private async Task<BatchRow> FinishClaimAsync(BatchRow batch, int maxRows, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var claimed = await connection.ExecuteScalarAsync<int>(new CommandDefinition(ExportSql.ClaimedRows,
+            new { BatchId = batch.Id }, cancellationToken: cancellationToken));
+        while (claimed < maxRows)
+        {
+            var wanted = Math.Min(ClaimChunkRows, maxRows - claimed);
+            await using var chunk = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            var got = await ClaimChunkAsync(connection, chunk, batch.Id, batch.ProgrammeCode, batch.CutoffAt, wanted, cancellationToken);
+            await chunk.CommitAsync(cancellationToken);
+            claimed += got;
+            if (got < wanted)
+            {
+                break;
+            }
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(ExportSql.NumberRows,
+            new { BatchId = batch.Id }, transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        var numbered = await connection.QuerySingleAsync<BatchRow>(new CommandDefinition(ExportSql.OpenBatch,
+            new { batch.ProgrammeCode }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return numbered;
+    }
+
+    private static Task<int> ClaimChunkAsync(MySqlConnection connection, MySqlTransaction transaction, long batchId, string programmeCode,
+        DateTime cutoff, int limit, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
+            new { BatchId = batchId, ProgrammeCode = programmeCode, CutoffAt = cutoff, Limit = limit }, transaction,
+            BulkTimeoutSeconds, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Writes the file to a private temporary file (memory stays flat however big the batch), then uploads it.
@@ -311,4 +355,5 @@ public sealed partial class BatchExporter(
         string? Surname, long Amount, DateTime RequestedAt, string BankCode);
 }
 
-public sealed record BatchRow(long Id, string ProgrammeCode, int FileSequence, DateTime CutoffAt, string FileName, int RowCount, long AmountSum);
+public sealed record BatchRow(
+    long Id, string ProgrammeCode, int FileSequence, DateTime CutoffAt, string FileName, string Status, int RowCount, long AmountSum);

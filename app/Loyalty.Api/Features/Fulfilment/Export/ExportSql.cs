@@ -4,11 +4,11 @@ namespace Loyalty.Api.Features.Fulfilment.Export;
 
 public static class ExportSql
 {
-    /// <summary>A batch whose rows were claimed but whose file was never confirmed: finished before anything new.</summary>
+    /// <summary>A batch still claiming its rows, or claimed with its file never confirmed: finished before anything new.</summary>
     public const string OpenBatch = $"""
         SELECT id AS Id, programme_code AS ProgrammeCode, file_sequence AS FileSequence, cutoff_at AS CutoffAt,
-               file_name AS FileName, row_count AS RowCount, amount_sum AS AmountSum
-        FROM batches WHERE programme_code = @ProgrammeCode AND status = '{BatchStatus.Claimed}'
+               file_name AS FileName, status AS Status, row_count AS RowCount, amount_sum AS AmountSum
+        FROM batches WHERE programme_code = @ProgrammeCode AND status IN ('{BatchStatus.Claiming}', '{BatchStatus.Claimed}')
         """;
 
     public const string LockCounter = """
@@ -19,30 +19,33 @@ public static class ExportSql
 
     public const string CreateBatch = $"""
         INSERT INTO batches (programme_code, file_sequence, cutoff_at, file_name, status, row_count, amount_sum, created_at)
-        VALUES (@ProgrammeCode, @FileSequence, @CutoffAt, @FileName, '{BatchStatus.Claimed}', 0, 0, @Now);
+        VALUES (@ProgrammeCode, @FileSequence, @CutoffAt, @FileName, '{BatchStatus.Claiming}', 0, 0, @Now);
         SELECT LAST_INSERT_ID();
         """;
 
+    public const string UseSequence = "UPDATE programme_exports SET last_sequence = @FileSequence WHERE programme_code = @ProgrammeCode";
+
+    public const string ClaimedRows = "SELECT COUNT(*) FROM transactions WHERE batch_id = @BatchId";
+
     /// <summary>
-    /// The claim: pending, unclaimed rows created before the cutoff, oldest first, as many as one file holds.
-    /// Cancel conditions on the same columns, so a row is either claimed here or cancelled there, never both.
+    /// One chunk of the claim: pending, unclaimed rows created before the cutoff, oldest first. Cancel conditions on the
+    /// same columns, so a row is either claimed here or cancelled there, never both.
     /// </summary>
     public const string Claim = $"""
         UPDATE transactions SET batch_id = @BatchId
         WHERE programme_code = @ProgrammeCode AND status = '{TransactionStatus.Pending}' AND batch_id IS NULL AND created_at < @CutoffAt
         ORDER BY created_at, id
-        LIMIT @MaxRows
+        LIMIT @Limit
         """;
 
-    /// <summary>Row order of DOMAIN.md §1: created time, then id.</summary>
-    public const string NumberRows = """
+    /// <summary>Row order of DOMAIN.md §1: created time, then id. The batch is claimed once its rows are numbered.</summary>
+    public const string NumberRows = $"""
         INSERT INTO batch_rows (batch_id, row_sequence, transaction_id)
         SELECT @BatchId, ROW_NUMBER() OVER (ORDER BY created_at, id), id FROM transactions WHERE batch_id = @BatchId;
         UPDATE batches b
         JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions WHERE batch_id = @BatchId) s
-        SET b.row_count = s.n, b.amount_sum = s.total
+        SET b.row_count = s.n, b.amount_sum = s.total, b.status = '{BatchStatus.Claimed}'
         WHERE b.id = @BatchId;
-        UPDATE programme_exports SET last_sequence = @FileSequence WHERE programme_code = @ProgrammeCode;
         """;
 
     /// <summary>An upsert: after an empty claim was rolled back, the programme's row may not exist yet.</summary>
