@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
 using Dapper;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Api.Features.Fulfilment;
@@ -347,6 +350,57 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     }
 
     [Fact]
+    public async Task AResumedExportWhoseFileReachedTheBucket_UploadsItNoSecondTime_AndNeverOverwritesAnotherFile()
+    {
+        await Exporter.ExportNowAsync("TAMR", CancellationToken.None); // whatever earlier tests left pending
+        using var lostAnswers = new UploadsThenFails(fixture.Aws.Credentials, fixture.Aws.S3Config());
+        var dying = ExporterWith(lostAnswers, fixture.Get<IOptions<FulfilmentOptions>>(), TimeProvider.System);
+
+        // The file reaches the bucket, the run dies before it records that; the next run finishes the batch.
+        var id = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => dying.ExportNowAsync("TAMR", CancellationToken.None));
+        var key = Assert.Single(lostAnswers.Uploaded);
+        var resumed = Assert.Single(await Exporter.ExportNowAsync("TAMR", CancellationToken.None), r => r.Resumed);
+        Assert.Equal(key, $"outbound/TAMR/{resumed.FileName}");
+        Assert.Equal("submitted", (await StatusAsync(id)).Status);
+        Assert.Single(await VersionsAsync(key)); // the partner was told of one upload
+        await AnswerAllAsync("TAMR", resumed.FileName!, CanonicalOutcome.Success);
+
+        // Someone else's bytes under the batch's file name: left alone, and the batch stays unsent until they are gone.
+        var other = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => dying.ExportNowAsync("TAMR", CancellationToken.None));
+        var otherKey = lostAnswers.Uploaded[^1];
+        await fixture.S3.PutObjectAsync(new PutObjectRequest { BucketName = fixture.Aws.Bucket, Key = otherKey, ContentBody = "not ours" });
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Exporter.ExportNowAsync("TAMR", CancellationToken.None));
+        Assert.Contains("other content", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("not ours", Encoding.UTF8.GetString(await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, otherKey)));
+        Assert.Equal("pending", (await StatusAsync(other)).Status);
+
+        var versions = await fixture.S3.ListVersionsAsync(new ListVersionsRequest { BucketName = fixture.Aws.Bucket, Prefix = otherKey });
+        await fixture.S3.DeleteObjectAsync(fixture.Aws.Bucket, otherKey, versions.Versions.Single(v => v.IsLatest == true).VersionId);
+        var sent = Assert.Single(await Exporter.ExportNowAsync("TAMR", CancellationToken.None), r => r.Resumed);
+        Assert.Equal("submitted", (await StatusAsync(other)).Status);
+        await AnswerAllAsync("TAMR", sent.FileName!, CanonicalOutcome.Success);
+    }
+
+    private async Task<IReadOnlyList<string>> VersionsAsync(string key) =>
+        [.. (await fixture.S3.ListVersionsAsync(new ListVersionsRequest { BucketName = fixture.Aws.Bucket, Prefix = key }))
+            .Versions.Where(v => v.Key == key && v.IsDeleteMarker != true).Select(v => v.VersionId)];
+
+    /// <summary>Uploads for real, then loses the answer, as a process killed right after its upload would.</summary>
+    private sealed class UploadsThenFails(AWSCredentials credentials, AmazonS3Config config) : AmazonS3Client(credentials, config)
+    {
+        public List<string> Uploaded { get; } = [];
+
+        public override async Task<PutObjectResponse> PutObjectAsync(PutObjectRequest request, CancellationToken cancellationToken = default)
+        {
+            await base.PutObjectAsync(request, cancellationToken);
+            Uploaded.Add(request.Key);
+            throw new AmazonS3Exception("The connection was reset after the upload (test).");
+        }
+    }
+
+    [Fact]
     public async Task HandbackForAFileWhoseExportHasNotCommitted_WaitsAndIsAppliedAfterwards()
     {
         var id = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
@@ -585,8 +639,10 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     }
 
     /// <summary>An exporter on the fixture's database and bucket with settings or a clock of the test's own.</summary>
-    private BatchExporter ExporterWith(IOptions<FulfilmentOptions> options, TimeProvider time) =>
-        new(fixture.Get<MySqlDataSource>(), fixture.S3, fixture.Get<Loyalty.Api.Domain.Catalogue.CatalogueStore>(), options, time,
+    private BatchExporter ExporterWith(IOptions<FulfilmentOptions> options, TimeProvider time) => ExporterWith(fixture.S3, options, time);
+
+    private BatchExporter ExporterWith(IAmazonS3 s3, IOptions<FulfilmentOptions> options, TimeProvider time) =>
+        new(fixture.Get<MySqlDataSource>(), s3, fixture.Get<Loyalty.Api.Domain.Catalogue.CatalogueStore>(), options, time,
             NullLogger<BatchExporter>.Instance);
 
     private async Task<DateTime?> LastCutoffAtAsync(string programme)

@@ -299,15 +299,43 @@ public sealed partial class BatchExporter(
         file.Position = 0;
         var sha256 = await SHA256.HashDataAsync(file, cancellationToken);
         file.Position = 0;
-        await s3.PutObjectAsync(new PutObjectRequest
+        var key = $"outbound/{programme.Code}/{batch.FileName}";
+        try
         {
-            BucketName = options.Value.Bucket,
-            Key = $"outbound/{programme.Code}/{batch.FileName}",
-            InputStream = file,
-            AutoCloseStream = false,
-            ContentType = "application/octet-stream",
-        }, cancellationToken);
+            // Only if no such object yet: a resumed batch whose file did reach the bucket must not reach the partner twice.
+            await s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = options.Value.Bucket,
+                Key = key,
+                InputStream = file,
+                AutoCloseStream = false,
+                ContentType = "application/octet-stream",
+                IfNoneMatch = "*",
+            }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            await ExpectDeliveredAsync(key, sha256, cancellationToken);
+        }
+
         return sha256;
+    }
+
+    /// <summary>
+    /// The file is already in the bucket: an earlier run of this batch uploaded it and died before recording that. It is
+    /// the same file (a pure function of the batch) unless something else wrote that key, which nobody may overwrite.
+    /// </summary>
+    private async Task ExpectDeliveredAsync(string key, byte[] sha256, CancellationToken cancellationToken)
+    {
+        using var existing = await s3.GetObjectAsync(options.Value.Bucket, key, cancellationToken);
+        var found = await SHA256.HashDataAsync(existing.ResponseStream, cancellationToken);
+        if (!found.AsSpan().SequenceEqual(sha256))
+        {
+            throw new InvalidOperationException(
+                $"{key} is already in the bucket with other content than this batch's file; it is left as it is and the batch stays unsent.");
+        }
+
+        LogAlreadyDelivered(key);
     }
 
     private async IAsyncEnumerable<AccrualLine> LinesAsync(long batchId, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -338,6 +366,9 @@ public sealed partial class BatchExporter(
 
     [LoggerMessage(EventId = 3003, EventName = "ExportFailed", Level = LogLevel.Error, Message = "OPS ALERT: exporting {ProgrammeCode} failed; the other programmes go on, and the next run resumes or retries it")]
     private partial void LogExportFailed(Exception exception, string programmeCode);
+
+    [LoggerMessage(EventId = 3004, EventName = "ExportAlreadyDelivered", Level = LogLevel.Information, Message = "{Key} was uploaded by the interrupted run already (same content); not sent again")]
+    private partial void LogAlreadyDelivered(string key);
 
     [LoggerMessage(EventId = 3002, EventName = "Exported", Level = LogLevel.Information, Message = "Exported {ProgrammeCode} batch {FileSequence}: {Rows} rows, amount {AmountSum}, {FileName} (claim {ClaimMs} ms, file {FileMs} ms, submit {SubmitMs} ms)")]
     private partial void LogExported(string programmeCode, int fileSequence, int rows, long amountSum, string fileName, long claimMs, long fileMs, long submitMs);
