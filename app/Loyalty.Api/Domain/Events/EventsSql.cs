@@ -28,6 +28,11 @@ public static class EventsSql
 
     public const string ByIds = EventColumns + " WHERE e.id IN @Ids ORDER BY e.id";
 
+    /// <summary>Per bank, when its oldest event not yet on its queue happened.</summary>
+    public const string OldestUnpublished = """
+        SELECT bank_code, MIN(occurred_at) FROM events WHERE published_at IS NULL AND bank_code IN @Banks GROUP BY bank_code
+        """;
+
     public const string MarkPublished = "UPDATE events SET published_at = @Now WHERE id IN @Ids";
 
     public const string HasUnsequenced = """

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Dapper;
@@ -11,25 +13,59 @@ namespace Loyalty.Api.Features.Fulfilment.Notifications;
 
 /// <summary>
 /// Sends outbox events to each bank's SQS FIFO queue (group = the transaction, deduplication id = the
-/// event) and marks them sent in the same database transaction that claimed them. A failed send rolls the
-/// claim back, so a queue that is down delays notifications and never loses one; a crash after the send
-/// but before the commit resends, which the queue's deduplication and the bank's eventId check absorb.
-/// Events are sequenced into the polling feed first, so a bank never hears of an event it cannot poll.
-/// One publisher at a time across the fleet (session lock): two could otherwise send a transaction's
-/// events to its message group out of order.
+/// event) and marks them sent in the same database transaction that claimed them, bank by bank. A failed send
+/// rolls back that bank's claim only: its notifications wait (never lost) while every other bank's flow, and it
+/// is tried again after a bounded exponential backoff. A crash after the send but before the commit resends,
+/// which the queue's deduplication and the bank's eventId check absorb. Events are sequenced into the polling
+/// feed first, so a bank never hears of an event it cannot poll. One publisher at a time across the fleet
+/// (session lock): two could otherwise send a transaction's events to its message group out of order.
 /// </summary>
-public sealed partial class EventPublisher(
-    MySqlDataSource database,
-    IAmazonSQS sqs,
-    IOptions<FulfilmentOptions> options,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-    TimeProvider time,
-    ILogger<EventPublisher> logger)
+/// <remarks>
+/// The age of each bank's oldest unpublished event is the gauge <see cref="OldestUnpublishedAgeMetric"/>
+/// (seconds, tagged <c>bank</c>), reported by the instance that publishes: a stuck queue shows as a growing age.
+/// </remarks>
+public sealed partial class EventPublisher : IDisposable
 {
+    public const string MeterName = "Loyalty.Fulfilment";
+    public const string OldestUnpublishedAgeMetric = "loyalty.events.oldest_unpublished_age";
+
     private const int ClaimSize = 100;
     private const int SqsBatchSize = 10;
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
-    /// <summary>Publishes until nothing is left; returns how many events were sent.</summary>
+    private readonly MySqlDataSource database;
+    private readonly IAmazonSQS sqs;
+    private readonly IOptions<FulfilmentOptions> options;
+    private readonly IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json;
+    private readonly TimeProvider time;
+    private readonly ILogger<EventPublisher> logger;
+    private readonly Meter meter;
+    private readonly Dictionary<string, (int Failures, DateTimeOffset NextAttempt)> backoff = new(StringComparer.Ordinal);
+    private volatile IReadOnlyList<(string Bank, double AgeSeconds)> oldestUnpublished = [];
+
+    public EventPublisher(
+        MySqlDataSource database,
+        IAmazonSQS sqs,
+        IOptions<FulfilmentOptions> options,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        TimeProvider time,
+        ILogger<EventPublisher> logger,
+        IMeterFactory? meters = null)
+    {
+        this.database = database;
+        this.sqs = sqs;
+        this.options = options;
+        this.json = json;
+        this.time = time;
+        this.logger = logger;
+        meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        meter.CreateObservableGauge(OldestUnpublishedAgeMetric,
+            () => oldestUnpublished.Select(o => new Measurement<double>(o.AgeSeconds, new KeyValuePair<string, object?>("bank", o.Bank))),
+            unit: "s", description: "Age of each bank's oldest event not yet on its queue.");
+    }
+
+    /// <summary>Publishes until nothing is left for any bank that accepts; returns how many events were sent.</summary>
     public async Task<int> PublishAsync(CancellationToken cancellationToken)
     {
         var queues = options.Value.BankQueues;
@@ -40,45 +76,85 @@ public sealed partial class EventPublisher(
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var held = await SessionLock.TryAcquireAsync(connection, "loyalty-publish", cancellationToken);
-        return held is null ? 0 : await PublishLockedAsync(connection, queues, cancellationToken);
-    }
-
-    private async Task<int> PublishLockedAsync(MySqlConnection connection, Dictionary<string, string> queues, CancellationToken cancellationToken)
-    {
-        foreach (var bank in queues.Keys)
+        if (held is null)
         {
-            await EventFeed.SequenceAsync(connection, bank, cancellationToken);
+            oldestUnpublished = [];
+            return 0;
         }
 
         var sent = 0;
-        while (true)
+        foreach (var (bank, queueUrl) in queues.OrderBy(q => q.Key, StringComparer.Ordinal))
         {
-            // READ COMMITTED: the claim's FOR UPDATE then locks the claimed rows only. Under REPEATABLE READ it also
-            // gap-locks the unpublished index for as long as the SQS calls take, and every accrual writing its
-            // event into that gap waits (seconds, under load). The session lock already makes the publisher unique.
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-            var ids = (await connection.QueryAsync<long>(new CommandDefinition(EventsSql.ClaimUnpublished,
-                new { Banks = queues.Keys.ToArray(), Limit = ClaimSize }, transaction, cancellationToken: cancellationToken))).AsList();
-            if (ids.Count == 0)
-            {
-                return sent;
-            }
-
-            var events = await connection.QueryAsync<EventRow>(new CommandDefinition(EventsSql.ByIds,
-                new { Ids = ids }, transaction, cancellationToken: cancellationToken));
-            foreach (var bank in events.GroupBy(e => e.BankCode))
-            {
-                foreach (var chunk in bank.Chunk(SqsBatchSize))
-                {
-                    await SendAsync(queues[bank.Key], chunk, cancellationToken);
-                }
-            }
-
-            await connection.ExecuteAsync(new CommandDefinition(EventsSql.MarkPublished,
-                new { Ids = ids, Now = time.GetUtcNow().UtcDateTime }, transaction, cancellationToken: cancellationToken));
-            await transaction.CommitAsync(cancellationToken);
-            sent += ids.Count;
+            sent += await PublishBankAsync(connection, bank, queueUrl, cancellationToken);
         }
+
+        var now = time.GetUtcNow();
+        oldestUnpublished = [.. (await connection.QueryAsync<(string Bank, DateTime Oldest)>(new CommandDefinition(EventsSql.OldestUnpublished,
+            new { Banks = queues.Keys.ToArray() }, cancellationToken: cancellationToken)))
+            .Select(o => (o.Bank, Math.Max(0, (now - new DateTimeOffset(o.Oldest, TimeSpan.Zero)).TotalSeconds)))];
+        return sent;
+    }
+
+    public void Dispose() => meter.Dispose();
+
+    /// <summary>One bank's events, unless it is backing off; a failure is logged and backs it off, never thrown.</summary>
+    private async Task<int> PublishBankAsync(MySqlConnection connection, string bank, string queueUrl, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (backoff.TryGetValue(bank, out var state) && state.NextAttempt > now)
+        {
+            return 0;
+        }
+
+        var sent = 0;
+        try
+        {
+            await EventFeed.SequenceAsync(connection, bank, cancellationToken);
+            while (await PublishClaimAsync(connection, bank, queueUrl, cancellationToken) is var count and > 0)
+            {
+                sent += count;
+            }
+
+            backoff.Remove(bank);
+        }
+        catch (Exception e) when (e is AmazonSQSException or AmazonServiceException or HttpRequestException
+                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            var failures = state.Failures + 1;
+            var delay = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(failures - 1, 20)));
+            delay *= 0.5 + (Random.Shared.NextDouble() / 2); // jittered, so a fleet's retries do not line up
+            backoff[bank] = (failures, now + delay);
+            LogBankFailed(e, bank, failures, (long)delay.TotalMilliseconds);
+        }
+
+        return sent;
+    }
+
+    /// <summary>Claims, sends and marks up to one claim of the bank's events in one transaction; returns how many.</summary>
+    private async Task<int> PublishClaimAsync(MySqlConnection connection, string bank, string queueUrl, CancellationToken cancellationToken)
+    {
+        // READ COMMITTED: the claim's FOR UPDATE then locks the claimed rows only. Under REPEATABLE READ it also
+        // gap-locks the unpublished index for as long as the SQS calls take, and every accrual writing its
+        // event into that gap waits (seconds, under load). The session lock already makes the publisher unique.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(EventsSql.ClaimUnpublished,
+            new { Banks = new[] { bank }, Limit = ClaimSize }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var events = await connection.QueryAsync<EventRow>(new CommandDefinition(EventsSql.ByIds,
+            new { Ids = ids }, transaction, cancellationToken: cancellationToken));
+        foreach (var chunk in events.Chunk(SqsBatchSize))
+        {
+            await SendAsync(queueUrl, chunk, cancellationToken);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(EventsSql.MarkPublished,
+            new { Ids = ids, Now = time.GetUtcNow().UtcDateTime }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return ids.Count;
     }
 
     private async Task SendAsync(string queueUrl, EventRow[] events, CancellationToken cancellationToken)
@@ -100,6 +176,9 @@ public sealed partial class EventPublisher(
             throw new AmazonSQSException($"{failed.Count} of {events.Length} events were not accepted by {queueUrl}: {failed[0].Code} {failed[0].Message}");
         }
     }
+
+    [LoggerMessage(EventId = 3202, EventName = "BankPublishFailed", Level = LogLevel.Error, Message = "OPS ALERT: publishing to bank {BankCode} failed ({Failures} in a row); its events wait and are tried again in {DelayMs} ms, the other banks go on")]
+    private partial void LogBankFailed(Exception exception, string bankCode, int failures, long delayMs);
 
     [LoggerMessage(EventId = 3201, EventName = "EventsRefused", Level = LogLevel.Warning, Message = "Queue {QueueUrl} refused {Count} events ({Code}: {Reason}); they stay unpublished and are retried")]
     private partial void LogSendFailed(string queueUrl, int count, string code, string reason);
