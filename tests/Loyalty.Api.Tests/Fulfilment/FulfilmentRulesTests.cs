@@ -59,7 +59,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             ids.Add(await fixture.AccrueAsync(ProgrammeCase.Of("VERD")));
         }
 
-        var capped = ExporterWith(Options.Create(new FulfilmentOptions { Bucket = fixture.Aws.Bucket, MaxRowsPerFile = 2 }), TimeProvider.System);
+        var capped = fixture.ExporterWith(options: Options.Create(new FulfilmentOptions { Bucket = fixture.Aws.Bucket, MaxRowsPerFile = 2 }));
         var files = await capped.ExportNowAsync("VERD", CancellationToken.None);
 
         Assert.Equal([2, 2, 1], files.Select(f => f.Rows));
@@ -100,7 +100,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         var previousCutoff = await LastCutoffAtAsync(code);
         var files = await fixture.S3.KeysAsync(fixture.Aws.Bucket, $"outbound/{code}/");
         var clock = new FakeTimeProvider(cutoff.AddSeconds(-1));
-        var exporter = ExporterWith(fixture.Get<IOptions<FulfilmentOptions>>(), clock);
+        var exporter = fixture.ExporterWith(time: clock);
         try
         {
             await exporter.ExportDueAsync(CancellationToken.None);
@@ -356,7 +356,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     {
         await Exporter.ExportNowAsync("TAMR", CancellationToken.None); // whatever earlier tests left pending
         using var lostAnswers = new UploadsThenFails(fixture.Aws.Credentials, fixture.Aws.S3Config());
-        var dying = ExporterWith(lostAnswers, fixture.Get<IOptions<FulfilmentOptions>>(), TimeProvider.System);
+        var dying = fixture.ExporterWith(lostAnswers);
 
         // The file reaches the bucket, the run dies before it records that; the next run finishes the batch.
         var id = await fixture.AccrueAsync(ProgrammeCase.Of("TAMR"));
@@ -699,12 +699,6 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     }
 
     /// <summary>An exporter on the fixture's database and bucket with settings or a clock of the test's own.</summary>
-    private BatchExporter ExporterWith(IOptions<FulfilmentOptions> options, TimeProvider time) => ExporterWith(fixture.S3, options, time);
-
-    private BatchExporter ExporterWith(IAmazonS3 s3, IOptions<FulfilmentOptions> options, TimeProvider time) =>
-        new(fixture.Get<MySqlDataSource>(), s3, fixture.Get<Loyalty.Api.Domain.Catalogue.CatalogueStore>(), options, time,
-            NullLogger<BatchExporter>.Instance);
-
     private async Task<DateTime?> LastCutoffAtAsync(string programme)
     {
         await using var connection = await fixture.OpenDatabaseAsync();

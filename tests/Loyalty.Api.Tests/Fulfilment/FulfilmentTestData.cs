@@ -2,9 +2,14 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain.Catalogue;
+using Loyalty.Api.Features.Fulfilment;
+using Loyalty.Api.Features.Fulfilment.Export;
 using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Core;
 using Loyalty.Core.PartnerFiles;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
 
 namespace Loyalty.Api.Tests.Fulfilment;
 
@@ -36,6 +41,12 @@ public sealed record ProgrammeCase(string Programme, string Client, string Membe
 
 public static class FulfilmentSteps
 {
+    /// <summary>An exporter on the fixture's database and catalogue with its own bucket client, settings or clock.</summary>
+    public static BatchExporter ExporterWith(this FulfilmentFixture fixture, IAmazonS3? s3 = null,
+        IOptions<FulfilmentOptions>? options = null, TimeProvider? time = null) =>
+        new(fixture.Get<MySqlDataSource>(), s3 ?? fixture.S3, fixture.Get<CatalogueStore>(),
+            options ?? fixture.Get<IOptions<FulfilmentOptions>>(), time ?? TimeProvider.System, NullLogger<BatchExporter>.Instance);
+
     /// <summary>Posts an accrual and returns its transaction id.</summary>
     public static async Task<string> AccrueAsync(this FulfilmentFixture fixture, ProgrammeCase programme, string? reference = null)
     {

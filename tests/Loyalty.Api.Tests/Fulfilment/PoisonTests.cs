@@ -120,7 +120,7 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
         try
         {
             using var refusing = new RefusingUploads(fixture.Aws.Credentials, fixture.Aws.S3Config(), "outbound/CORV/");
-            var results = await ExporterWith(refusing, clock).ExportDueAsync(CancellationToken.None);
+            var results = await fixture.ExporterWith(refusing, time: clock).ExportDueAsync(CancellationToken.None);
 
             var failed = Assert.Single(results, r => r.ProgrammeCode == "CORV");
             Assert.Equal(ExportOutcome.Failed, failed.Outcome);
@@ -130,7 +130,7 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
             Assert.Equal("pending", await StatusAsync(corv));
 
             // The failed programme's batch is finished by the next run, with the bucket working again.
-            var resumed = await ExporterWith(fixture.S3, clock).ExportDueAsync(CancellationToken.None);
+            var resumed = await fixture.ExporterWith(time: clock).ExportDueAsync(CancellationToken.None);
             Assert.Contains(resumed, r => r.ProgrammeCode == "CORV" && r.Outcome == ExportOutcome.Exported && r.Resumed);
             Assert.Equal("submitted", await StatusAsync(corv));
         }
@@ -151,10 +151,6 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
         var today = new DateTimeOffset(DateOnly.FromDateTime(now.UtcDateTime).ToDateTime(cutoffUtc), TimeSpan.Zero);
         return today > now ? today : today.AddDays(1);
     }
-
-    private BatchExporter ExporterWith(IAmazonS3 s3, TimeProvider time) =>
-        new(fixture.Get<MySqlDataSource>(), s3, fixture.Get<CatalogueStore>(), fixture.Get<IOptions<FulfilmentOptions>>(), time,
-            NullLogger<BatchExporter>.Instance);
 
     /// <summary>The dead-letter queue the stack set as the queue's redrive target.</summary>
     private async Task<string> DeadLetterQueueOfAsync(string queueUrl)
