@@ -94,6 +94,7 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
             "SELECT COUNT(*) FROM handback_files WHERE programme_code = @Programme AND file_sequence = @Sequence AND outcome = 'applied'",
             new { Programme, big.Sequence }));
+        await fixture.ForgetEventsAsync($"01KSH{run.ToUpperInvariant()}");
 
         await KilledPublish_SendsEveryEventOnceAsync(connection);
     }

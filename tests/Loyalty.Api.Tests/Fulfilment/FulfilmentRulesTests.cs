@@ -168,61 +168,68 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             racing.Add(await fixture.AccrueAsync(ProgrammeCase.Of(code)));
         }
 
-        await SeedPendingAsync(code, seeded);
-        using var http = fixture.Client(ProgrammeCase.Of(code).Client);
-        using var start = new SemaphoreSlim(0);
-        var cancels = racing.Select(async id =>
+        var seededIds = await SeedPendingAsync(code, seeded);
+        try
         {
-            await start.WaitAsync();
-            using var response = await http.PostAsync($"/v1/transactions/{id}/cancel", null);
-            var body = await response.Content.ReadAsStringAsync();
-            return (Id: id, response.StatusCode, Body: body);
-        }).ToList();
-        var export = Task.Run(async () =>
-        {
-            await start.WaitAsync();
-            return await Exporter.ExportNowAsync(code, CancellationToken.None);
-        });
-        start.Release(racing.Count + 1);
-
-        // Accruals while the batch is claiming: answered before the claim is over.
-        var duringClaim = new List<HttpStatusCode>();
-        Assert.True(await EventuallyAsync(() => ClaimingAsync(code)), "the export never started claiming");
-        var storedWhileClaiming = false;
-        while (!export.IsCompleted && duringClaim.Count < 200)
-        {
-            duringClaim.Add(await AccrueOverHttpAsync(http, code));
-            storedWhileClaiming |= await ClaimingAsync(code);
-        }
-
-        var answers = await Task.WhenAll(cancels);
-        var files = await export;
-
-        Assert.All(duringClaim, status => Assert.Equal(HttpStatusCode.Created, status));
-        Assert.True(storedWhileClaiming, "no accrual was answered while the batch was still claiming");
-        var inFiles = new HashSet<string>();
-        foreach (var file in files.Where(f => f.Outcome == ExportOutcome.Exported))
-        {
-            inFiles.UnionWith((await fixture.ReadAccrualFileAsync(code, file.FileName!)).Lines.Select(l => l.TransactionId));
-            await AnswerAllAsync(code, file.FileName!, CanonicalOutcome.Success);
-        }
-
-        Assert.Equal(seeded + racing.Count, inFiles.Count + answers.Count(a => a.StatusCode == HttpStatusCode.OK));
-        foreach (var (id, status, body) in answers)
-        {
-            if (status == HttpStatusCode.OK)
+            using var http = fixture.Client(ProgrammeCase.Of(code).Client);
+            using var start = new SemaphoreSlim(0);
+            var cancels = racing.Select(async id =>
             {
-                Assert.DoesNotContain(id, inFiles);
-                Assert.Equal("cancelled", (await StatusAsync(id)).Status);
-                continue;
+                await start.WaitAsync();
+                using var response = await http.PostAsync($"/v1/transactions/{id}/cancel", null);
+                var body = await response.Content.ReadAsStringAsync();
+                return (Id: id, response.StatusCode, Body: body);
+            }).ToList();
+            var export = Task.Run(async () =>
+            {
+                await start.WaitAsync();
+                return await Exporter.ExportNowAsync(code, CancellationToken.None);
+            });
+            start.Release(racing.Count + 1);
+
+            // Accruals while the batch is claiming: answered before the claim is over.
+            var duringClaim = new List<HttpStatusCode>();
+            Assert.True(await EventuallyAsync(() => ClaimingAsync(code)), "the export never started claiming");
+            var storedWhileClaiming = false;
+            while (!export.IsCompleted && duringClaim.Count < 200)
+            {
+                duringClaim.Add(await AccrueOverHttpAsync(http, code));
+                storedWhileClaiming |= await ClaimingAsync(code);
             }
 
-            Assert.True(status == HttpStatusCode.Conflict, $"cancel of {id}: {(int)status} {body}");
-            Assert.Contains(id, inFiles);
-            var problem = JsonDocument.Parse(body).RootElement;
-            // True when it was answered: still pending while the file was being sent, or submitted once it was.
-            Assert.Contains((problem.GetProperty("code").GetString(), problem.GetProperty("transactionStatus").GetString()),
-                new[] { ((string?)Problems.BeingSubmittedCode, (string?)"pending"), (Problems.NotPendingCode, "submitted") });
+            var answers = await Task.WhenAll(cancels);
+            var files = await export;
+
+            Assert.All(duringClaim, status => Assert.Equal(HttpStatusCode.Created, status));
+            Assert.True(storedWhileClaiming, "no accrual was answered while the batch was still claiming");
+            var inFiles = new HashSet<string>();
+            foreach (var file in files.Where(f => f.Outcome == ExportOutcome.Exported))
+            {
+                inFiles.UnionWith((await fixture.ReadAccrualFileAsync(code, file.FileName!)).Lines.Select(l => l.TransactionId));
+                await AnswerAllAsync(code, file.FileName!, CanonicalOutcome.Success);
+            }
+
+            Assert.Equal(seeded + racing.Count, inFiles.Count + answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+            foreach (var (id, status, body) in answers)
+            {
+                if (status == HttpStatusCode.OK)
+                {
+                    Assert.DoesNotContain(id, inFiles);
+                    Assert.Equal("cancelled", (await StatusAsync(id)).Status);
+                    continue;
+                }
+
+                Assert.True(status == HttpStatusCode.Conflict, $"cancel of {id}: {(int)status} {body}");
+                Assert.Contains(id, inFiles);
+                var problem = JsonDocument.Parse(body).RootElement;
+                // True when it was answered: still pending while the file was being sent, or submitted once it was.
+                Assert.Contains((problem.GetProperty("code").GetString(), problem.GetProperty("transactionStatus").GetString()),
+                    new[] { ((string?)Problems.BeingSubmittedCode, (string?)"pending"), (Problems.NotPendingCode, "submitted") });
+            }
+        }
+        finally
+        {
+            await fixture.ForgetEventsAsync(seededIds);
         }
     }
 
@@ -256,8 +263,11 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         return false;
     }
 
-    /// <summary>Pending rows of the programme's bank, created after everything else pending, straight into the table.</summary>
-    private async Task SeedPendingAsync(string code, int rows)
+    /// <summary>
+    /// Pending rows of the programme's bank, created after everything else pending, straight into the table; returns the
+    /// prefix of their ids.
+    /// </summary>
+    private async Task<string> SeedPendingAsync(string code, int rows)
     {
         var run = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         var member = ProgrammeCase.Of(code).MemberId;
@@ -269,6 +279,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
                    @Code, @Member, 'Ana', 'Seed', 500, UTC_TIMESTAMP(6), 'pending', 0, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)
             FROM seq_1_to_{rows}
             """, new { Run = run, Code = code, Member = member }, commandTimeout: 120);
+        return $"01KSK{run}";
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Net;
+using Dapper;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Loyalty.Api.Domain.Catalogue;
@@ -41,6 +42,19 @@ public sealed record ProgrammeCase(string Programme, string Client, string Membe
 
 public static class FulfilmentSteps
 {
+    /// <summary>
+    /// Marks the events of transactions a test wrote straight into the table as published. They are not what such a
+    /// test is about, and tens of thousands of them would be sent by the next test that publishes, through the local
+    /// AWS's FIFO queues, which slow down with every message they hold.
+    /// </summary>
+    public static async Task ForgetEventsAsync(this FulfilmentFixture fixture, string transactionIdPrefix)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await connection.ExecuteAsync(
+            "UPDATE events SET published_at = UTC_TIMESTAMP(6) WHERE transaction_id LIKE CONCAT(@Prefix, '%') AND published_at IS NULL",
+            new { Prefix = transactionIdPrefix }, commandTimeout: 120);
+    }
+
     /// <summary>An exporter on the fixture's database and catalogue with its own bucket client, settings or clock.</summary>
     public static BatchExporter ExporterWith(this FulfilmentFixture fixture, IAmazonS3? s3 = null,
         IOptions<FulfilmentOptions>? options = null, TimeProvider? time = null) =>
