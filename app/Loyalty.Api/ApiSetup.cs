@@ -59,6 +59,8 @@ public static class ApiSetup
         services.AddSingleton(TimeProvider.System);
         services.Configure<JsonOptions>(json => json.SerializerOptions.AllowDuplicateProperties = false);
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        // Registered before AddProblemDetails so it is the writer the problem details service picks first.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             var details = context.ProblemDetails;
@@ -98,19 +100,27 @@ public static class ApiSetup
 
     public static WebApplication UseLoyaltyApi(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         // Which instance answered: the load generator and the cluster tests count requests per instance with it.
+        // Set as the response starts, outermost, because the exception handler clears the headers of the response
+        // it replaces. Kestrel's own error responses (requests refused before or after the app ran) never carry
+        // it, which is how the hostile-input tests tell them apart.
         var servedBy = app.Services.GetRequiredService<InstanceIdentity>().Id;
         app.Use((context, next) =>
         {
-            context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers[ServedByHeader] = servedBy;
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                context.Response.Headers[ServedByHeader] = servedBy;
+                return Task.CompletedTask;
+            });
             return next(context);
         });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseJsonCharsetGuard();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

@@ -70,6 +70,15 @@ public static class AuthSetup
 
                 jwt.Events = new JwtBearerEvents
                 {
+                    OnChallenge = context =>
+                    {
+                        // The handler's description quotes the token's own issuer or audience into the
+                        // WWW-Authenticate header: a token could put a quote, a line break or non-ASCII there,
+                        // and Kestrel then refuses the header and the challenge becomes a 500. The error code
+                        // alone is what RFC 6750 asks for; the problem body explains.
+                        context.ErrorDescription = null;
+                        return Task.CompletedTask;
+                    },
                     OnTokenValidated = context =>
                     {
                         // An ID token of the same pool must not open the API: only access tokens.
