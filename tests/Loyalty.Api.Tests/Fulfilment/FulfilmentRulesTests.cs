@@ -16,6 +16,7 @@ using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Core;
 using Loyalty.Core.PartnerFiles;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -595,8 +596,11 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     {
         using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = meters.GetRequiredService<IMeterFactory>();
+        var log = new ListLogger<EventPublisher>();
         using var publisher = new EventPublisher(fixture.Get<MySqlDataSource>(), fixture.Sqs, fixture.Get<IOptions<FulfilmentOptions>>(),
-            fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, NullLogger<EventPublisher>.Instance, meterFactory);
+            fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, log, meterFactory);
+        // What earlier tests left unpublished goes first, so this test waits for its own events only.
+        await publisher.PublishAsync(CancellationToken.None);
         var harbQueue = fixture.Aws.BankQueue("HARB");
         var attributes = (await fixture.Sqs.GetQueueAttributesAsync(harbQueue, ["All"])).Attributes;
         string harb;
@@ -632,8 +636,24 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             await Task.Delay(100);
         }
 
-        Assert.False(await UnpublishedAsync(harb), "HARB's event was not published after its queue came back");
+        Assert.False(await UnpublishedAsync(harb),
+            $"HARB's event was not published after its queue came back; the publisher said:\n{string.Join('\n', log.Lines.TakeLast(20))}");
         Assert.False(OldestUnpublishedAges(meterFactory).ContainsKey("HARB"));
+    }
+
+    /// <summary>Keeps what was logged, for a failure message.</summary>
+    private sealed class ListLogger<T> : ILogger<T>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
+
+        public IEnumerable<string> Lines => lines;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
     }
 
     /// <summary>What the publisher's gauge reports now, per bank.</summary>
