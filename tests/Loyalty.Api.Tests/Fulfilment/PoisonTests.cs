@@ -146,11 +146,8 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private static DateTimeOffset NextCutoff(DateTimeOffset now, TimeOnly cutoffUtc)
-    {
-        var today = new DateTimeOffset(DateOnly.FromDateTime(now.UtcDateTime).ToDateTime(cutoffUtc), TimeSpan.Zero);
-        return today > now ? today : today.AddDays(1);
-    }
+    /// <summary>The first cutoff instant after <paramref name="now"/>: the exporter's last one, a day on.</summary>
+    private static DateTimeOffset NextCutoff(DateTimeOffset now, TimeOnly cutoffUtc) => BatchExporter.LastCutoff(now, cutoffUtc).AddDays(1);
 
     /// <summary>The dead-letter queue the stack set as the queue's redrive target.</summary>
     private async Task<string> DeadLetterQueueOfAsync(string queueUrl)

@@ -81,15 +81,14 @@ public static class TransactionsEndpoints
 
         var bank = user.BankCode();
         var now = time.GetUtcNow().TruncateToMicroseconds();
-        var outcome = await DatabaseFaults.RetryLockConflictsAsync(async () =>
+        // Whether this call cancelled it or not, the row then tells the outcome: cancelled, or why not.
+        var answer = await DatabaseFaults.RetryLockConflictsAsync(async () =>
         {
-            await using var attempt = await database.OpenConnectionAsync(cancellationToken);
-            return await TransactionLifecycle.CancelAsync(attempt, transactionId, bank, now, cancellationToken);
+            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            var outcome = await TransactionLifecycle.CancelAsync(connection, transactionId, bank, now, cancellationToken);
+            return (outcome, await FindAsync(connection, transactionId, bank, cancellationToken));
         }, cancellationToken);
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-
-        // Whether this call cancelled it or not, the row now tells the outcome: cancelled, or why not.
-        return (outcome, await FindAsync(connection, transactionId, bank, cancellationToken)) switch
+        return answer switch
         {
             (_, null) => NotFound(transactionId),
             (_, { Status: TransactionStatus.Cancelled } row) => TypedResults.Ok(row.ToView()),
