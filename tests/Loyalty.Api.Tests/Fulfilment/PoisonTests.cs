@@ -116,7 +116,7 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
             Max(NextCutoff(now, ProgrammeDefinitions.Get("CORV").CutoffUtc), NextCutoff(now, ProgrammeDefinitions.Get("VERD").CutoffUtc)).AddSeconds(1));
         await using var connection = await fixture.OpenDatabaseAsync();
         var cutoffs = (await connection.QueryAsync<(string Code, DateTime? At)>(
-            "SELECT programme_code, last_cutoff_at FROM programme_exports")).ToList();
+            "SELECT programme_code, last_cutoff_at FROM programme_exports")).ToDictionary(c => c.Code, c => c.At);
         try
         {
             using var refusing = new RefusingUploads(fixture.Aws.Credentials, fixture.Aws.S3Config(), "outbound/CORV/");
@@ -136,10 +136,12 @@ public sealed class PoisonTests(FulfilmentFixture fixture)
         }
         finally
         {
-            // The clock ran ahead of the real one: later tests' real-time schedules must not see these cutoffs as done.
-            foreach (var (code, at) in cutoffs)
+            // The clock ran ahead of the real one: later tests' real-time schedules must not see these cutoffs as done,
+            // including those of programmes that had no export row before this test (their cutoff was never set).
+            foreach (var code in await connection.QueryAsync<string>("SELECT programme_code FROM programme_exports"))
             {
-                await connection.ExecuteAsync("UPDATE programme_exports SET last_cutoff_at = @At WHERE programme_code = @Code", new { At = at, Code = code });
+                await connection.ExecuteAsync("UPDATE programme_exports SET last_cutoff_at = @At WHERE programme_code = @Code",
+                    new { At = cutoffs.GetValueOrDefault(code), Code = code });
             }
         }
     }
