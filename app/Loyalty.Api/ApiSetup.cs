@@ -122,8 +122,8 @@ public static class ApiSetup
         app.UseRateLimiter();
         app.UseJsonCharsetGuard();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks(HealthPaths.Live, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(HealthPaths.Ready, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", scalar => scalar
             .WithTitle("Loyalty API")

@@ -9,6 +9,7 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
+using Loyalty.Core;
 using BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
 using BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
 using EbsDeviceOptions = Amazon.CDK.AWS.EC2.EbsDeviceOptions;
@@ -40,7 +41,8 @@ public sealed record ApiFleetProps
 
 /// <summary>
 /// The API's load balancer and auto-scaling fleet: an internet-facing ALB (HTTPS with the stage's certificate, HTTP
-/// only redirected; access logs), a target group on /health/ready, a launch template (IMDSv2, encrypted gp3, SSM and
+/// only redirected; access logs), a target group on the API's liveness (never the database: a failover must not evict
+/// the fleet), a launch template (IMDSv2, encrypted gp3, SSM and
 /// CloudWatch agent only) and an auto-scaling group in the private-app subnets that two CPU alarms grow and shrink
 /// one instance at a time.
 /// </summary>
@@ -49,7 +51,6 @@ public sealed class ApiFleet : Construct
     public const int HttpPort = 80;
     public const int HttpsPort = 443;
     public const int SshPort = 22;
-    public const string HealthCheckPath = "/health/ready";
 
     /// <summary>
     /// ELBSecurityPolicy-TLS13-1-2-2021-06: TLS 1.3 and 1.2 only, AWS's recommended policy. (TLS13_RES would emit the
@@ -127,7 +128,7 @@ public sealed class ApiFleet : Construct
             DeregistrationDelay = Duration.Seconds(fleet.DeregistrationDelaySeconds),
             HealthCheck = new HealthCheck
             {
-                Path = HealthCheckPath,
+                Path = HealthPaths.Live,
                 HealthyHttpCodes = "200",
                 Interval = Duration.Seconds(15),
                 Timeout = Duration.Seconds(5),
@@ -313,8 +314,8 @@ public sealed class ApiFleet : Construct
             $"LOYALTY_APP_PORT={port}",
             "STAGE",
             "systemctl enable --now loyalty-connections.timer loyalty-api.service",
-            $"for _ in $(seq 1 150); do curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthCheckPath} && exit 0; sleep 4; done",
-            "echo 'the API did not answer /health/ready within 10 minutes' >&2",
+            $"for _ in $(seq 1 150); do curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthPaths.Ready} && exit 0; sleep 4; done",
+            $"echo 'the API did not answer {HealthPaths.Ready} within 10 minutes' >&2",
             "exit 1");
         UserData.AddSignalOnExitCommand(AutoScalingGroup);
     }

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.WAFv2;
 using Constructs;
+using Loyalty.Core;
 
 namespace Loyalty.Infra;
 
@@ -21,8 +22,9 @@ public sealed record EdgeProps
 
 /// <summary>
 /// The API's edge filter: a regional WAFv2 web ACL on the ALB with AWS's managed rule groups (IP reputation,
-/// anonymous IPs, core rule set, known bad inputs, SQL injection, Linux), a per-client-IP rate limit from the stage,
-/// metrics on every rule, and WAF logs to a log group under the stage's log key with the Authorization header redacted.
+/// anonymous IPs, core rule set, known bad inputs, SQL injection, Linux), per-client-IP rate limits (a bank's egress
+/// ranges get the bank's API allowance and skip the IP lists; every other address gets the stage's limit), metrics on
+/// every rule, and WAF logs to a log group under the stage's log key with the Authorization header redacted.
 /// </summary>
 public sealed class Edge : Construct
 {
@@ -45,7 +47,12 @@ public sealed class Edge : Construct
         "AWSManagedRulesLinuxRuleSet",
     ];
 
+    /// <summary>The IP-list groups: they judge a caller by its address alone, so a bank's own ranges bypass them.</summary>
+    public static readonly IReadOnlyList<string> IpListGroups = ManagedRuleGroups.Take(2).ToList();
+
     public const string RateLimitRuleName = "RateLimitPerClientIp";
+
+    public const string BankRateLimitRuleName = "RateLimitPerBankIp";
 
     public Edge(Construct scope, string id, EdgeProps props) : base(scope, id)
     {
@@ -55,28 +62,31 @@ public sealed class Edge : Construct
         var logKey = props.LogKey;
         var prefix = $"loyalty-{stage.Name}";
 
+        // Banks call from cloud NAT gateways, which AnonymousIpList's HostingProviderIPList blocks; their ranges are
+        // known, so they pass the IP lists and get their API allowance while every other address keeps the stage's.
+        BankEgress = new CfnIPSet(this, "BankEgress", new CfnIPSetProps
+        {
+            Name = $"{prefix}-bank-egress",
+            Description = $"Loyalty {stage.Name} - where the banks call from, the stage file banks egressCidrs",
+            Scope = Scope,
+            IpAddressVersion = "IPV4",
+            Addresses = stage.Banks.SelectMany(b => b.EgressCidrs).Distinct(StringComparer.Ordinal).ToArray(),
+        });
+        var fromBank = new CfnWebACL.StatementProperty
+        {
+            IpSetReferenceStatement = new CfnWebACL.IPSetReferenceStatementProperty { Arn = BankEgress.AttrArn },
+        };
+        var notFromBank = new CfnWebACL.StatementProperty { NotStatement = new CfnWebACL.NotStatementProperty { Statement = fromBank } };
+
         // Reputation lists are evaluated first, so a known-bad address is dropped before it counts against anyone's rate.
         var rules = new List<CfnWebACL.RuleProperty>
         {
-            ManagedRule(ManagedRuleGroups[0], 0, prefix),
-            ManagedRule(ManagedRuleGroups[1], 1, prefix),
-            new()
-            {
-                Name = RateLimitRuleName,
-                Priority = 2,
-                Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
-                Statement = new CfnWebACL.StatementProperty
-                {
-                    RateBasedStatement = new CfnWebACL.RateBasedStatementProperty
-                    {
-                        Limit = stage.Edge.WafRateLimitPer5Minutes,
-                        AggregateKeyType = "IP",
-                    },
-                },
-                VisibilityConfig = Visibility($"{prefix}-{RateLimitRuleName}"),
-            },
+            ManagedRule(IpListGroups[0], 0, prefix, notFromBank),
+            ManagedRule(IpListGroups[1], 1, prefix, notFromBank),
+            RateRule(RateLimitRuleName, 2, prefix, stage.Edge.WafRateLimitPer5Minutes, notFromBank),
+            RateRule(BankRateLimitRuleName, 3, prefix, BankRateLimit.Per5Minutes, fromBank),
         };
-        rules.AddRange(ManagedRuleGroups.Skip(2).Select((name, i) => ManagedRule(name, 3 + i, prefix)));
+        rules.AddRange(ManagedRuleGroups.Skip(IpListGroups.Count).Select((name, i) => ManagedRule(name, rules.Count + i, prefix)));
 
         WebAcl = new CfnWebACL(this, "WebAcl", new CfnWebACLProps
         {
@@ -126,6 +136,8 @@ public sealed class Edge : Construct
         });
     }
 
+    public CfnIPSet BankEgress { get; }
+
     public CfnWebACL WebAcl { get; }
 
     public CfnWebACLAssociation Association { get; }
@@ -134,7 +146,7 @@ public sealed class Edge : Construct
 
     public CfnLoggingConfiguration Logging { get; }
 
-    private static CfnWebACL.RuleProperty ManagedRule(string name, int priority, string prefix) => new()
+    private static CfnWebACL.RuleProperty ManagedRule(string name, int priority, string prefix, CfnWebACL.StatementProperty? scopeDown = null) => new()
     {
         Name = name,
         Priority = priority,
@@ -142,7 +154,19 @@ public sealed class Edge : Construct
         OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
         Statement = new CfnWebACL.StatementProperty
         {
-            ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = name },
+            ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = name, ScopeDownStatement = scopeDown },
+        },
+        VisibilityConfig = Visibility($"{prefix}-{name}"),
+    };
+
+    private static CfnWebACL.RuleProperty RateRule(string name, int priority, string prefix, int limit, CfnWebACL.StatementProperty scopeDown) => new()
+    {
+        Name = name,
+        Priority = priority,
+        Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+        Statement = new CfnWebACL.StatementProperty
+        {
+            RateBasedStatement = new CfnWebACL.RateBasedStatementProperty { Limit = limit, AggregateKeyType = "IP", ScopeDownStatement = scopeDown },
         },
         VisibilityConfig = Visibility($"{prefix}-{name}"),
     };

@@ -14,6 +14,7 @@ using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Loyalty.Core;
 
 namespace Loyalty.Infra;
 
@@ -81,7 +82,7 @@ public sealed class Observability : Construct
         (Key, Topic) = OpsTopic(stage);
         var notify = new SnsAction(Topic);
         (Alb5xxAlarm, LatencyAlarm, UnhealthyHostsAlarm) = WatchFleet(settings, fleet, notify);
-        (RdsCpuAlarm, RdsFreeStorageAlarm) = WatchDatabase(settings, database, notify);
+        (RdsCpuAlarm, RdsFreeStorageAlarm, RdsUnreachableAlarm) = WatchDatabase(settings, database, notify);
         var queueDepths = WatchDeadLetterQueues(deadLetterQueues, notify);
         Dashboard = BuildDashboard(stage, fleet, database, queueDepths);
         if (settings.GuardDuty)
@@ -108,6 +109,12 @@ public sealed class Observability : Construct
     public Alarm RdsCpuAlarm { get; }
 
     public Alarm RdsFreeStorageAlarm { get; }
+
+    /// <summary>
+    /// The database's own alarm: the target group checks liveness, so a database outage no longer shows as unhealthy
+    /// hosts. Every instance's worker holds a pooled connection, so none at all means the fleet cannot reach it.
+    /// </summary>
+    public Alarm RdsUnreachableAlarm { get; }
 
     public Dashboard Dashboard { get; }
 
@@ -358,11 +365,11 @@ public sealed class Observability : Construct
         var unhealthy = target.UnhealthyHostCount(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute });
         var unhealthyAlarm = AddAlarm("UnhealthyHosts", unhealthy, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 3, 3,
             TreatMissingData.NOT_BREACHING, notify,
-            "An API instance has failed /health/ready for 3 minutes (a replacement normally fixes it sooner)");
+            $"An API instance has failed {HealthPaths.Live} for 3 minutes: its process hangs or is gone (a replacement normally fixes it sooner)");
         return (errorRateAlarm, latencyAlarm, unhealthyAlarm);
     }
 
-    private (Alarm Cpu, Alarm FreeStorage) WatchDatabase(ObservabilitySettings settings, Database database, SnsAction notify)
+    private (Alarm Cpu, Alarm FreeStorage, Alarm Unreachable) WatchDatabase(ObservabilitySettings settings, Database database, SnsAction notify)
     {
         var fiveMinutes = Duration.Minutes(5);
         // RDS reports every minute while the instance runs; a gap means it is stopped or being replaced, which RDS
@@ -376,7 +383,14 @@ public sealed class Observability : Construct
         var storageAlarm = AddAlarm("RdsFreeStorage", freeStorage, settings.RdsFreeStorageGiB * BytesPerGiB,
             ComparisonOperator.LESS_THAN_THRESHOLD, 1, 1, TreatMissingData.MISSING, notify,
             $"Database free storage below {settings.RdsFreeStorageGiB} GiB (autoscaling storage may have reached its maximum)");
-        return (cpuAlarm, storageAlarm);
+
+        // Here a gap is the news: a database that stopped reporting is as unreachable as one with no connections.
+        var connections = database.Instance.MetricDatabaseConnections(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(1) });
+        var unreachableAlarm = AddAlarm("RdsUnreachable", connections, 1, ComparisonOperator.LESS_THAN_THRESHOLD, 3, 3,
+            TreatMissingData.BREACHING, notify,
+            "No API instance has held a database connection for 3 minutes: the database is down, failing over or refusing "
+            + "the fleet. The fleet stays in service and answers 503 with Retry-After until it is back");
+        return (cpuAlarm, storageAlarm, unreachableAlarm);
     }
 
     /// <summary>An alarm per dead-letter queue; returns their depths for the dashboard.</summary>

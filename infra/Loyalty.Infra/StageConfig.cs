@@ -51,7 +51,10 @@ public sealed record DatabaseSettings(
     bool DeletionProtection, int LogRetentionDays);
 
 /// <param name="CertificateArn">The ACM certificate of <paramref name="DomainName"/> for the HTTPS listener.</param>
-/// <param name="WafRateLimitPer5Minutes">Requests one client IP may make in a 5-minute window before WAF blocks it.</param>
+/// <param name="WafRateLimitPer5Minutes">
+/// Requests one client IP outside the banks' egress ranges may make in a 5-minute window before WAF blocks it (a bank's
+/// own addresses get its API allowance, <see cref="Loyalty.Core.BankRateLimit.Per5Minutes"/>).
+/// </param>
 public sealed record EdgeSettings(string DomainName, string CertificateArn, bool AlbDeletionProtection, int WafRateLimitPer5Minutes);
 
 /// <param name="DomainPrefix">The Cognito hosted domain prefix whose /oauth2/token endpoint issues the banks' tokens.</param>
@@ -59,10 +62,12 @@ public sealed record EdgeSettings(string DomainName, string CertificateArn, bool
 public sealed record IdentitySettings(string DomainPrefix, int AccessTokenMinutes);
 
 /// <summary>
-/// A bank of this stage: its code (DOMAIN.md §8), the AWS principal that reads its notification queue, and the API
-/// scopes its client-credentials app client gets (without the resource-server prefix, e.g. "accruals.write").
+/// A bank of this stage: its code (DOMAIN.md §8), the AWS principal that reads its notification queue, the API
+/// scopes its client-credentials app client gets (without the resource-server prefix, e.g. "accruals.write"), and
+/// the public IPv4 ranges its calls come from (its NAT or proxy egress), which the edge lets through its IP-list rules
+/// and limits at the bank's own allowance.
 /// </summary>
-public sealed record BankSettings(string Code, string QueueReaderArn, IReadOnlyList<string> Scopes);
+public sealed record BankSettings(string Code, string QueueReaderArn, IReadOnlyList<string> Scopes, IReadOnlyList<string> EgressCidrs);
 
 /// <summary>The partner-files bucket's lifecycle: to infrequent access, then expiry, and how long overwritten versions stay.</summary>
 public sealed record MessagingSettings(int InfrequentAccessAfterDays, int ExpireAfterDays, int NoncurrentVersionDays);
@@ -294,6 +299,16 @@ public static class StageLoader
             foreach (var scope in bank.Scopes.Where(s => !BankScopes.Contains(s)))
             {
                 yield return $"banks[{bank.Code}].scopes: '{scope}' is not one of {string.Join(", ", BankScopes)}";
+            }
+
+            if (bank.EgressCidrs.Count == 0)
+            {
+                yield return $"banks[{bank.Code}].egressCidrs: at least one range is required (the addresses the bank calls from)";
+            }
+
+            foreach (var cidr in bank.EgressCidrs.Where(cidr => !TryParseCidr(cidr, out var bits) || bits < 16))
+            {
+                yield return $"banks[{bank.Code}].egressCidrs: '{cidr}' is not an IPv4 CIDR of /16 or narrower";
             }
         }
 

@@ -349,12 +349,12 @@ public sealed class ApiFleetTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
-    public void TargetGroup_ChecksHealthReady_AndDrainsForTheStagesDelay(string stage)
+    public void TargetGroup_ChecksLivenessNotTheDatabase_AndDrainsForTheStagesDelay(string stage)
     {
         var fleet = stages[stage].Config.Fleet;
         var group = Single(stage, "AWS::ElasticLoadBalancingV2::TargetGroup").Properties;
 
-        Assert.Equal("/health/ready", group.GetProperty("HealthCheckPath").GetString());
+        Assert.Equal("/health/live", group.GetProperty("HealthCheckPath").GetString());
         Assert.Equal(("HTTP", fleet.AppPort, "instance"),
             (group.GetProperty("Protocol").GetString(), group.GetProperty("Port").GetInt32(), group.GetProperty("TargetType").GetString()));
         Assert.Equal("200", group.GetProperty("Matcher").GetProperty("HttpCode").GetString());

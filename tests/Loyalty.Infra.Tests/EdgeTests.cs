@@ -56,15 +56,44 @@ public sealed class EdgeTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
-    public void RateRule_BlocksEachClientIp_AboveTheStagesLimit(string stage)
+    public void BankEgressSet_HoldsEveryBanksRanges(string stage)
     {
-        var rule = Assert.Single(Rules(stage), r => r.GetProperty("Statement").TryGetProperty("RateBasedStatement", out _));
-        var statement = rule.GetProperty("Statement").GetProperty("RateBasedStatement");
+        var set = Assert.Single(stages[stage].Resources("AWS::WAFv2::IPSet")).Properties;
 
-        Assert.Equal(stages[stage].Config.Edge.WafRateLimitPer5Minutes, statement.GetProperty("Limit").GetInt32());
-        Assert.Equal("IP", statement.GetProperty("AggregateKeyType").GetString());
-        Assert.True(rule.GetProperty("Action").TryGetProperty("Block", out _));
-        Assert.False(rule.TryGetProperty("OverrideAction", out _));
+        Assert.Equal("REGIONAL", set.GetProperty("Scope").GetString());
+        Assert.Equal("IPV4", set.GetProperty("IPAddressVersion").GetString());
+        Assert.Equal(stages[stage].Config.Banks.SelectMany(b => b.EgressCidrs).Order(StringComparer.Ordinal),
+            set.GetProperty("Addresses").EnumerateArray().Select(a => a.GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void IpListGroups_NeverJudgeTheBanksAddresses(string stage)
+    {
+        var groups = new[] { "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList" };
+        foreach (var group in groups)
+        {
+            var statement = Assert.Single(Rules(stage), r => ManagedGroupOf(r) == group).GetProperty("Statement").GetProperty("ManagedRuleGroupStatement");
+            Assert.Equal(BankSetId(stage), NotFromSetOf(statement.GetProperty("ScopeDownStatement")));
+        }
+
+        // The inspecting groups still see every request, the banks' included.
+        Assert.All(Rules(stage).Where(r => ManagedGroupOf(r) is { } g && !groups.Contains(g)), r =>
+            Assert.False(r.GetProperty("Statement").GetProperty("ManagedRuleGroupStatement").TryGetProperty("ScopeDownStatement", out _)));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void RateRules_GiveBanksTheirApiAllowance_AndEveryOtherAddressTheStagesLimit(string stage)
+    {
+        var strangers = RateRule(stage, "RateLimitPerClientIp");
+        Assert.Equal(stages[stage].Config.Edge.WafRateLimitPer5Minutes, strangers.GetProperty("Limit").GetInt32());
+        Assert.Equal(BankSetId(stage), NotFromSetOf(strangers.GetProperty("ScopeDownStatement")));
+
+        var banks = RateRule(stage, "RateLimitPerBankIp");
+        // 200/s for 300 s after a burst of 400: what the API's limiter lets one bank send in WAF's window.
+        Assert.Equal(60_400, banks.GetProperty("Limit").GetInt32());
+        Assert.Equal(BankSetId(stage), GetAttOf(banks.GetProperty("ScopeDownStatement").GetProperty("IPSetReferenceStatement").GetProperty("Arn"), "Arn"));
     }
 
     [Theory]
@@ -73,7 +102,7 @@ public sealed class EdgeTests(Stages stages)
     {
         var priorities = Rules(stage).Select(r => r.GetProperty("Priority").GetInt32()).ToList();
 
-        Assert.Equal(7, priorities.Count);
+        Assert.Equal(8, priorities.Count);
         Assert.Equal(priorities.Count, priorities.Distinct().Count());
     }
 
@@ -130,6 +159,24 @@ public sealed class EdgeTests(Stages stages)
     private (string LogicalId, JsonElement Properties) WebAcl(string stage) => Assert.Single(stages[stage].Resources("AWS::WAFv2::WebACL"));
 
     private List<JsonElement> Rules(string stage) => [.. WebAcl(stage).Properties.GetProperty("Rules").EnumerateArray()];
+
+    private JsonElement RateRule(string stage, string name)
+    {
+        var rule = Assert.Single(Rules(stage), r => r.GetProperty("Name").GetString() == name);
+        Assert.True(rule.GetProperty("Action").TryGetProperty("Block", out _));
+        Assert.False(rule.TryGetProperty("OverrideAction", out _));
+        var statement = rule.GetProperty("Statement").GetProperty("RateBasedStatement");
+        Assert.Equal("IP", statement.GetProperty("AggregateKeyType").GetString());
+        return statement;
+    }
+
+    private static string? ManagedGroupOf(JsonElement rule) =>
+        rule.GetProperty("Statement").TryGetProperty("ManagedRuleGroupStatement", out var group) ? group.GetProperty("Name").GetString() : null;
+
+    private string BankSetId(string stage) => Assert.Single(stages[stage].Resources("AWS::WAFv2::IPSet")).LogicalId;
+
+    private static string NotFromSetOf(JsonElement scopeDown) =>
+        GetAttOf(scopeDown.GetProperty("NotStatement").GetProperty("Statement").GetProperty("IPSetReferenceStatement").GetProperty("Arn"), "Arn");
 
     private (string LogicalId, JsonElement Properties) WafLogGroup(string stage) =>
         Assert.Single(stages[stage].Resources("AWS::Logs::LogGroup"),

@@ -189,13 +189,29 @@ public sealed class ObservabilityTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
+    public void RdsUnreachableAlarm_FiresWhenNoInstanceHoldsAConnection_OrTheDatabaseStopsReporting(string stage)
+    {
+        var instanceId = Assert.Single(stages[stage].Resources("AWS::RDS::DBInstance")).LogicalId;
+
+        var alarm = Alarm(stage, "RdsUnreachable");
+        Assert.Equal("AWS/RDS", alarm.GetProperty("Namespace").GetString());
+        Assert.Equal("DatabaseConnections", alarm.GetProperty("MetricName").GetString());
+        Assert.Equal("Maximum", alarm.GetProperty("Statistic").GetString());
+        Assert.Equal(60, alarm.GetProperty("Period").GetInt32());
+        Assert.Equal(instanceId, SynthesisedStage.RefOf(Assert.Single(alarm.GetProperty("Dimensions").EnumerateArray()).GetProperty("Value")));
+        AssertThreshold(alarm, 1, "LessThanThreshold", "breaching");
+        Assert.Equal(3, alarm.GetProperty("EvaluationPeriods").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
     public void EveryObservabilityAlarm_NotifiesTheTopic_OnAlarmAndOk(string stage)
     {
         var (topicId, _) = Topic(stage);
         var alarms = ObservabilityAlarms(stage).ToList();
 
-        // Five service alarms, and one per dead-letter queue: each bank queue's and the ingest queue's.
-        Assert.Equal(5 + stages[stage].Config.Banks.Count + 1, alarms.Count);
+        // Six service alarms, and one per dead-letter queue: each bank queue's and the ingest queue's.
+        Assert.Equal(6 + stages[stage].Config.Banks.Count + 1, alarms.Count);
         foreach (var alarm in alarms)
         {
             Assert.True(alarm.GetProperty("ActionsEnabled").GetBoolean());
@@ -279,7 +295,7 @@ public sealed class ObservabilityTests(Stages stages)
         using var template = JsonDocument.Parse(File.ReadAllText(app.Synth().GetStackArtifact(stack.ArtifactId).TemplateFullPath));
         var resources = template.RootElement.GetProperty("Resources").EnumerateObject().ToList();
 
-        Assert.Equal(7, observability.Alarms.Count);
+        Assert.Equal(8, observability.Alarms.Count);
         var topicId = LogicalId(stack, observability.Topic.Node.DefaultChild!); // a Topic is backed by a CfnTopic
         foreach (var queue in queues)
         {

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Loyalty.Api.Infrastructure.Auth;
+using Loyalty.Core;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +14,11 @@ public sealed class RateLimitOptions
 
     /// <summary>Sustained requests per second per bank.</summary>
     [Range(1, 100_000)]
-    public int PermitsPerSecond { get; set; } = 200;
+    public int PermitsPerSecond { get; set; } = BankRateLimit.PermitsPerSecond;
 
     /// <summary>Burst a bank may spend at once before the sustained rate applies.</summary>
     [Range(1, 100_000)]
-    public int Burst { get; set; } = 400;
+    public int Burst { get; set; } = BankRateLimit.Burst;
 }
 
 public static class RateLimiting

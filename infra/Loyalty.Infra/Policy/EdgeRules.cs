@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Loyalty.Core;
 
 namespace Loyalty.Infra.PolicyGate;
 
@@ -84,6 +85,51 @@ public static class EdgeRules
         (r, ctx) => ctx.IsProduction && r.Type == LoadBalancer && !Attribute(r, "deletion_protection.enabled").IsTrue()
             ? ["deletion_protection.enabled is not true"]
             : []);
+
+    /// <summary>AWS's managed groups that judge a caller by its address alone; hosting-provider ranges are where banks' NATs live.</summary>
+    public static readonly IReadOnlyList<string> IpListGroups = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList"];
+
+    public static readonly PolicyRule BanksGetThrough = new(
+        "LOY-EDGE-7", Severity.Error, "Edge", "Banks are never blocked by where they call from, nor below their API allowance",
+        $"give {string.Join(" and ", IpListGroups)} a scope-down statement NOT (IPSetReferenceStatement of an IP set holding every bank's "
+        + $"egressCidrs), and exclude those addresses from any rate-based rule whose limit is below {BankRateLimit.Per5Minutes} per 5 minutes "
+        + "(Loyalty.Core.BankRateLimit.Per5Minutes)",
+        (r, ctx) => r.Type == "AWS::WAFv2::WebACL" && ctx.Banks.Count > 0 ? BankFaults(r, ctx) : []);
+
+    private static IEnumerable<string> BankFaults(PolicyResource acl, PolicyContext ctx)
+    {
+        foreach (var rule in acl.Properties.Get("Rules").Items())
+        {
+            var name = rule.Get("Name").Text();
+            var group = rule.At("Statement", "ManagedRuleGroupStatement");
+            if (group.Get("VendorName").Text() == "AWS" && IpListGroups.Contains(group.Get("Name").Text())
+                && !ExcludesBanks(group.Get("ScopeDownStatement"), ctx))
+            {
+                yield return $"rule {name} runs {group.Get("Name").Text()} on the banks' own addresses";
+            }
+
+            var rate = rule.At("Statement", "RateBasedStatement");
+            if (rate is not null && rule.At("Action", "Block") is not null && rate.Get("Limit").Number() < BankRateLimit.Per5Minutes
+                && !ExcludesBanks(rate.Get("ScopeDownStatement"), ctx))
+            {
+                yield return $"rule {name} blocks a bank's address above {rate.Get("Limit").Number()} requests per 5 minutes, "
+                    + $"below the {BankRateLimit.Per5Minutes} the API allows it";
+            }
+        }
+    }
+
+    /// <summary>The statement is NOT (an IP set of this stack that holds every bank's egress ranges).</summary>
+    private static bool ExcludesBanks(JsonNode? statement, PolicyContext ctx)
+    {
+        var set = ctx.Target(statement.At("NotStatement", "Statement", "IPSetReferenceStatement", "Arn"));
+        if (set?.Type != "AWS::WAFv2::IPSet")
+        {
+            return false;
+        }
+
+        var addresses = set.Properties.Get("Addresses").Items().Select(a => a.Text()).ToHashSet();
+        return ctx.Banks.SelectMany(b => b.EgressCidrs).All(addresses.Contains);
+    }
 
     private static JsonNode? Attribute(PolicyResource alb, string key) =>
         alb.Properties.Get("LoadBalancerAttributes").Items().FirstOrDefault(a => a.Get("Key").Text() == key).Get("Value");

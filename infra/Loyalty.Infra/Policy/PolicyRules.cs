@@ -36,6 +36,7 @@ public static class PolicyRules
         EdgeRules.WebAclInFront,
         EdgeRules.EdgeLogging,
         EdgeRules.ProdDeletionProtection,
+        EdgeRules.BanksGetThrough,
         IamRules.LeastPrivilege,
         IamRules.NoHiddenAdmin,
         IamRules.ReviewedManagedPolicies,

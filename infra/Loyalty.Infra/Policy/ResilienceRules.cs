@@ -1,12 +1,11 @@
 using Amazon.CDK;
+using Loyalty.Core;
 
 namespace Loyalty.Infra.PolicyGate;
 
 public static class ResilienceRules
 {
     public const int RequiredZones = 3;
-
-    public const string ReadinessPath = "/health/ready";
 
     public const int KeyPendingWindowDays = 30;
 
@@ -21,8 +20,8 @@ public static class ResilienceRules
         (r, ctx) => r.Type != "AWS::AutoScaling::AutoScalingGroup" ? [] : ScalingFaults(r, ctx));
 
     public static readonly PolicyRule ZeroDowntimeRollout = new(
-        "LOY-RES-2", Severity.Error, "Resilience", "Zero-downtime AMI rollout",
-        $"use UpdatePolicy.RollingUpdate with MinInstancesInService at least MinSize (or UpdatePolicy.ReplacingUpdate()) and a target group health check on {ReadinessPath}",
+        "LOY-RES-2", Severity.Error, "Resilience", "Zero-downtime AMI rollout; a database failover evicts no instance",
+        $"use UpdatePolicy.RollingUpdate with MinInstancesInService at least MinSize (or UpdatePolicy.ReplacingUpdate()) and a target group health check on the liveness path {HealthPaths.Live}, never {HealthPaths.Ready} (it fails while the database fails over)",
         (r, ctx) => r.Type != "AWS::AutoScaling::AutoScalingGroup" ? [] : RolloutFaults(r, ctx));
 
     public static readonly PolicyRule NatPerZone = new(
@@ -45,9 +44,9 @@ public static class ResilienceRules
             yield return "the UpdatePolicy neither keeps MinInstancesInService at MinSize or above nor replaces the group";
         }
 
-        foreach (var group in r.Properties.Get("TargetGroupARNs").Items().Select(ctx.Target).Where(g => g?.Properties.Get("HealthCheckPath").Text() != ReadinessPath))
+        foreach (var group in r.Properties.Get("TargetGroupARNs").Items().Select(ctx.Target).Where(g => g?.Properties.Get("HealthCheckPath").Text() != HealthPaths.Live))
         {
-            yield return $"target group {group?.LogicalId ?? "(not in this stack)"} does not check {ReadinessPath}";
+            yield return $"target group {group?.LogicalId ?? "(not in this stack)"} checks {group?.Properties.Get("HealthCheckPath").Text() ?? "its default path"}, not the liveness path {HealthPaths.Live}";
         }
     }
 

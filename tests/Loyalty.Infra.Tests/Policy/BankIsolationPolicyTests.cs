@@ -8,8 +8,8 @@ namespace Loyalty.Infra.Tests.Policy;
 [Collection(StagesSuite.Name)]
 public sealed class BankIsolationPolicyTests
 {
-    private static readonly BankSettings Harb = new("HARB", "arn:aws:iam::310000000001:role/harb-reader", ["accruals.write"]);
-    private static readonly BankSettings Orch = new("ORCH", "arn:aws:iam::310000000002:role/orch-reader", ["accruals.write"]);
+    private static readonly BankSettings Harb = new("HARB", "arn:aws:iam::310000000001:role/harb-reader", ["accruals.write"], ["192.0.2.0/28"]);
+    private static readonly BankSettings Orch = new("ORCH", "arn:aws:iam::310000000002:role/orch-reader", ["accruals.write"], ["192.0.2.16/28"]);
 
     [Fact]
     public void OneQueuePerBank_ReadByItsBank_SentToByTheApp_HasNoFinding()

@@ -1,10 +1,11 @@
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.WAFv2;
+using Loyalty.Core;
 using Loyalty.Infra.PolicyGate;
 
 namespace Loyalty.Infra.Tests.Policy;
 
-/// <summary>LOY-EDGE-1..6 on raw load balancer, listener and WAF resources, so each property is the one under test.</summary>
+/// <summary>LOY-EDGE-1..7 on raw load balancer, listener and WAF resources, so each property is the one under test.</summary>
 [Collection(StagesSuite.Name)]
 public sealed class EdgePolicyTests
 {
@@ -166,6 +167,100 @@ public sealed class EdgePolicyTests
             Assert.Empty(gate.Findings(EdgeRules.ProdDeletionProtection.Id));
         }
     }
+
+    private static readonly BankSettings[] Banks =
+    [
+        new("HARB", "arn:aws:iam::310000000001:role/harb", ["accruals.write"], ["192.0.2.0/28"]),
+        new("ORCH", "arn:aws:iam::310000000002:role/orch", ["accruals.write"], ["192.0.2.16/28", "192.0.2.64/27"]),
+    ];
+
+    [Fact]
+    public void Edge7_IpListsAndARateRuleThatSeeTheBanks_FailWithPathAndFix()
+    {
+        var gate = new Gate(banks: Banks);
+        var alb = LoadBalancer(gate, Attributes());
+        // One bank's range is missing from the set: it is still judged by the IP lists and the stranger's rate rule.
+        var partial = BankSet(gate, "Partial", ["192.0.2.0/28", "192.0.2.16/28"]);
+        var acl = new CfnWebACL(gate.Stack, "Acl", new CfnWebACLProps
+        {
+            Scope = "REGIONAL",
+            DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+            VisibilityConfig = Visibility("acl"),
+            Rules = new[]
+            {
+                IpListRule("AWSManagedRulesAmazonIpReputationList", 0, scopeDown: null),
+                IpListRule("AWSManagedRulesAnonymousIpList", 1, NotFrom(partial)),
+                RateRule("Strangers", 2, 2000, NotFrom(partial)),
+                RateRule("Generous", 3, BankRateLimit.Per5Minutes, scopeDown: null),
+            },
+        });
+        _ = new CfnWebACLAssociation(gate.Stack, "Association", new CfnWebACLAssociationProps { ResourceArn = alb.Ref, WebAclArn = acl.AttrArn });
+
+        var findings = gate.Errors(EdgeRules.BanksGetThrough.Id);
+
+        Gate.AssertFinding(findings, EdgeRules.BanksGetThrough, "Gate-dev/Acl");
+        Assert.Equal(3, findings.Count);
+        Assert.Contains(findings, f => f.Contains("runs AWSManagedRulesAmazonIpReputationList on the banks' own addresses", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("runs AWSManagedRulesAnonymousIpList on the banks' own addresses", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("rule Strangers blocks a bank's address above 2000 requests per 5 minutes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Edge7_IpListsAndStrangersRateScopedAwayFromEveryBank_Pass()
+    {
+        var gate = new Gate(banks: Banks);
+        var all = BankSet(gate, "All", ["192.0.2.64/27", "192.0.2.16/28", "192.0.2.0/28"]);
+        _ = new CfnWebACL(gate.Stack, "Acl", new CfnWebACLProps
+        {
+            Scope = "REGIONAL",
+            DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+            VisibilityConfig = Visibility("acl"),
+            Rules = new[]
+            {
+                IpListRule("AWSManagedRulesAmazonIpReputationList", 0, NotFrom(all)),
+                IpListRule("AWSManagedRulesAnonymousIpList", 1, NotFrom(all)),
+                RateRule("Strangers", 2, 2000, NotFrom(all)),
+                RateRule("Banks", 3, BankRateLimit.Per5Minutes, scopeDown: null),
+            },
+        });
+
+        Assert.Empty(gate.Findings(EdgeRules.BanksGetThrough.Id));
+    }
+
+    private static CfnIPSet BankSet(Gate gate, string id, string[] addresses) =>
+        new(gate.Stack, id, new CfnIPSetProps { Scope = "REGIONAL", IpAddressVersion = "IPV4", Addresses = addresses });
+
+    private static CfnWebACL.StatementProperty NotFrom(CfnIPSet set) => new()
+    {
+        NotStatement = new CfnWebACL.NotStatementProperty
+        {
+            Statement = new CfnWebACL.StatementProperty { IpSetReferenceStatement = new CfnWebACL.IPSetReferenceStatementProperty { Arn = set.AttrArn } },
+        },
+    };
+
+    private static CfnWebACL.RuleProperty IpListRule(string group, int priority, CfnWebACL.StatementProperty? scopeDown) => new()
+    {
+        Name = group,
+        Priority = priority,
+        OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
+        Statement = new CfnWebACL.StatementProperty
+        {
+            ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = group, ScopeDownStatement = scopeDown },
+        },
+        VisibilityConfig = Visibility(group),
+    };
+
+    private static CfnWebACL.RuleProperty RateRule(string name, int priority, int limit, CfnWebACL.StatementProperty? scopeDown) => new()
+    {
+        Name = name,
+        Priority = priority,
+        Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+        Statement = new CfnWebACL.StatementProperty
+        {
+            RateBasedStatement = new CfnWebACL.RateBasedStatementProperty { Limit = limit, AggregateKeyType = "IP", ScopeDownStatement = scopeDown },
+        },
+        VisibilityConfig = Visibility(name),
+    };
 
     private static CfnLoadBalancer.LoadBalancerAttributeProperty Attribute(string key, string value) => new() { Key = key, Value = value };
 

@@ -7,7 +7,7 @@ namespace Loyalty.Infra.Tests.Policy;
 [Collection(StagesSuite.Name)]
 public sealed class IdentityPolicyTests
 {
-    private static readonly BankSettings Harb = new("HARB", "arn:aws:iam::310000000001:role/harb-reader", ["programmes.read", "accruals.write"]);
+    private static readonly BankSettings Harb = new("HARB", "arn:aws:iam::310000000001:role/harb-reader", ["programmes.read", "accruals.write"], ["192.0.2.0/28"]);
 
     [Fact]
     public void Id1_TotpOnlyStrongPasswordsAdminCreatedUsers_HasNoFinding()

@@ -83,10 +83,10 @@ public sealed class ResiliencePolicyTests
     }
 
     [Fact]
-    public void Res2_RollingUpdateBelowMinSizeAndALivenessCheck_FailsWithPathAndFix()
+    public void Res2_RollingUpdateBelowMinSizeAndAReadinessCheck_FailsWithPathAndFix()
     {
         var gate = new Gate();
-        var asg = Fleet(gate, healthCheckType: "ELB", attached: true, subnetCount: 3, healthCheckPath: "/health/live");
+        var asg = Fleet(gate, healthCheckType: "ELB", attached: true, subnetCount: 3, healthCheckPath: "/health/ready");
         asg.CfnOptions.UpdatePolicy = new CfnUpdatePolicy
         {
             AutoScalingRollingUpdate = new CfnAutoScalingRollingUpdate { MinInstancesInService = 0, MaxBatchSize = 1 },
@@ -96,7 +96,7 @@ public sealed class ResiliencePolicyTests
 
         Gate.AssertFinding(findings, ResilienceRules.ZeroDowntimeRollout, "Gate-dev/Asg");
         Assert.Contains(findings, f => f.Contains("neither keeps MinInstancesInService", StringComparison.Ordinal));
-        Assert.Contains(findings, f => f.Contains("does not check /health/ready", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("checks /health/ready, not the liveness path /health/live", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -175,7 +175,7 @@ public sealed class ResiliencePolicyTests
         });
     }
 
-    private static CfnAutoScalingGroup Fleet(Gate gate, string healthCheckType, bool attached, int subnetCount, string healthCheckPath = "/health/ready")
+    private static CfnAutoScalingGroup Fleet(Gate gate, string healthCheckType, bool attached, int subnetCount, string healthCheckPath = "/health/live")
     {
         var vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { AvailabilityZones = Zones, NatGateways = 1 });
         var template = new CfnLaunchTemplate(gate.Stack, "Template", new CfnLaunchTemplateProps
