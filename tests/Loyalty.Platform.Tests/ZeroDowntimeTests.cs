@@ -86,21 +86,29 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
         Signal("STOP", victim.Pid);
         int caught;
         DateTimeOffset killedAt;
+        LoadRun run;
         try
         {
-            caught = await WaitForUnreadRequestsAsync(victim.Port, Workers);
+            try
+            {
+                caught = await WaitForUnreadRequestsAsync(victim.Port, Workers, load);
+            }
+            finally
+            {
+                killedAt = DateTimeOffset.UtcNow;
+                Signal("KILL", victim.Pid); // no drain, connections cut mid-request
+            }
+
+            // The rest flow: the load stops once a good run of requests started after the kill has finished.
+            await load.WaitUntilAsync("requests after the kill", r => r.Count(x => x.StartedAt > killedAt.AddSeconds(1)) >= 200, EventLimit);
+            run = await load.StopAsync();
+            output.WriteLine(run.Process.Output);
         }
         finally
         {
-            killedAt = DateTimeOffset.UtcNow;
-            Signal("KILL", victim.Pid); // no drain, connections cut mid-request
+            // The slot back for the other tests, also when this one fails.
+            (await cluster.ClusterAsync("replace", $"{victim.Slot}")).EnsureSuccess("replace");
         }
-
-        // The rest flow: the load stops once a good run of requests started after the kill has finished.
-        await load.WaitUntilAsync("requests after the kill", r => r.Count(x => x.StartedAt > killedAt.AddSeconds(1)) >= 200, EventLimit);
-        var run = await load.StopAsync();
-        output.WriteLine(run.Process.Output);
-        (await cluster.ClusterAsync("replace", $"{victim.Slot}")).EnsureSuccess("replace"); // the slot back, for other tests
 
         // Caught at the kill: sent to the victim first, started before the kill, never answered by it.
         var victimAddress = $"127.0.0.1:{victim.Port}";
@@ -147,7 +155,7 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
     /// Waits until <paramref name="count"/> requests sit unread on the stopped instance: connections to its port
     /// whose receive queue holds bytes. The kernel accepts and buffers them while the process cannot run.
     /// </summary>
-    private static async Task<int> WaitForUnreadRequestsAsync(int port, int count)
+    private static async Task<int> WaitForUnreadRequestsAsync(int port, int count, LoadGeneration load)
     {
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(8); // under the generator's 10 s request timeout
         while (true)
@@ -162,7 +170,10 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
 
             if (DateTimeOffset.UtcNow > deadline)
             {
-                throw new TimeoutException($"only {unread} of {count} requests reached the stopped instance on port {port}:\n{sockets}");
+                // What the workers did last says where the missing ones were instead.
+                var last = load.Finished().TakeLast(count);
+                throw new TimeoutException($"only {unread} of {count} requests reached the stopped instance on port {port}:\n{sockets}\n"
+                    + $"last finished requests:\n{string.Join("\n", last)}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50));
