@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 api_dir=$root/app/Loyalty.Api/bin/Release/net10.0
-export DOTNET_ENVIRONMENT=Bench
+export DOTNET_ENVIRONMENT=Development
 export Database__ConnectionString=$connection
 export Auth__Issuer=http://127.0.0.1/loyalty-bench-issuer
 export Auth__DevelopmentKeyFile=$work/dev-issuer.key

@@ -101,16 +101,21 @@ public static class ApiSetup
     public static WebApplication UseLoyaltyApi(this WebApplication app)
     {
         // Which instance answered: the load generator and the cluster tests count requests per instance with it.
-        // Set as the response starts, outermost, because the exception handler clears the headers of the response
-        // it replaces. Kestrel's own error responses (requests refused before or after the app ran) never carry
-        // it, which is how the hostile-input tests tell them apart.
-        var servedBy = app.Services.GetRequiredService<InstanceIdentity>().Id;
+        // Never in Production, where it would name hosts to the internet. Set as the response starts, outermost,
+        // because the exception handler clears the headers of the response it replaces. Kestrel's own error
+        // responses (requests refused before or after the app ran) never carry it, which is how the hostile-input
+        // tests tell them apart.
+        var servedBy = app.Environment.IsProduction() ? null : app.Services.GetRequiredService<InstanceIdentity>().Id;
         app.Use((context, next) =>
         {
             context.Response.OnStarting(() =>
             {
                 context.Response.Headers.XContentTypeOptions = "nosniff";
-                context.Response.Headers[ServedByHeader] = servedBy;
+                if (servedBy is not null)
+                {
+                    context.Response.Headers[ServedByHeader] = servedBy;
+                }
+
                 return Task.CompletedTask;
             });
             return next(context);
@@ -124,10 +129,10 @@ public static class ApiSetup
 
         app.MapHealthChecks(HealthPaths.Live, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(HealthPaths.Ready, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", scalar => scalar
+        app.MapOpenApi($"{ApiPaths.OpenApi}/{{documentName}}.json");
+        app.MapScalarApiReference(ApiPaths.Docs, scalar => scalar
             .WithTitle("Loyalty API")
-            .WithOpenApiRoutePattern($"/openapi/{OpenApiSetup.DocumentName}.json"));
+            .WithOpenApiRoutePattern($"{ApiPaths.OpenApi}/{OpenApiSetup.DocumentName}.json"));
         return app;
     }
 }

@@ -8,6 +8,11 @@ import re
 import sys
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The settings a stage may give the API, exactly the parameters the stack writes (a test of the infra holds the two
+# together). Anything else under the path is refused, so a parameter can never switch the environment, the token
+# issuer, the AWS endpoint or any other guard the unit and the image set.
+ALLOWED = re.compile(r"^(Auth__Issuer|Auth__TokenEndpoint|BankClients__Clients__[A-Za-z0-9]+"
+                     r"|Fulfilment__Bucket|Fulfilment__IngestQueueUrl|Fulfilment__BankQueues__[A-Z]{4})$")
 
 
 def line(key: str, value: str) -> str:
@@ -31,6 +36,11 @@ def main() -> None:
         sys.exit(f"loyalty-config: the database secret lacks {', '.join(missing)}")
 
     lines = [line("ASPNETCORE_URLS", f"http://0.0.0.0:{int(sys.argv[1])}")]
+    names = sorted(p["Name"].rsplit("/", 1)[-1] for p in parameters)
+    refused = [name for name in names if not ALLOWED.match(name)]
+    if refused:
+        sys.exit(f"loyalty-config: {', '.join(refused)} under the stage's path is not a setting a stage may give the API "
+                 f"(allowed: {ALLOWED.pattern})")
     lines += [line(p["Name"].rsplit("/", 1)[-1], p["Value"]) for p in sorted(parameters, key=lambda p: p["Name"])]
     # TLS to RDS always: the parameter group refuses anything else (require_secure_transport).
     connection = (f"Server={secret['host']};Port={secret['port']};Database={secret['dbname']};"

@@ -61,6 +61,14 @@ public sealed class ApiFleet : Construct
     /// <summary>ALB log objects are never overwritten; a noncurrent version only exists after a deletion, kept this long to undo it.</summary>
     private const int NoncurrentLogVersionDays = 30;
 
+    /// <summary>What the load balancer answers for a path it does not forward (ALB fixed responses cannot say problem+json).</summary>
+    public static readonly string NotFoundBody =
+        $$"""{"type":"{{ProblemTypes.NotFound}}","title":"Not Found","status":404,"detail":"The API is served under {{ApiPaths.V1}}/."}""";
+
+    /// <summary>The path patterns the HTTPS listener forwards to the fleet: the API, and its reference where the stage publishes it.</summary>
+    public static IEnumerable<string> ForwardedPaths(EdgeSettings edge) =>
+        edge.PublicDocs ? [$"{ApiPaths.V1}/*", ApiPaths.Docs, $"{ApiPaths.Docs}/*", $"{ApiPaths.OpenApi}/*"] : [$"{ApiPaths.V1}/*"];
+
     /// <summary>How long a new instance has to boot, configure itself and answer /health/ready before it signals.</summary>
     public static readonly Duration SignalTimeout = Duration.Minutes(15);
 
@@ -145,7 +153,19 @@ public sealed class ApiFleet : Construct
             SslPolicy = TlsPolicy,
             // The ingress rules above are explicit; CDK's `open` would add its own copies.
             Open = false,
-            DefaultTargetGroups = [TargetGroup],
+            // Only the API's own paths reach an instance; health checks, /instance and whatever a future route maps
+            // elsewhere are answered here, with the 404 problem the API itself would give.
+            DefaultAction = ListenerAction.FixedResponse(404, new FixedResponseOptions
+            {
+                ContentType = "application/json",
+                MessageBody = NotFoundBody,
+            }),
+        });
+        HttpsListener.AddTargetGroups("Api", new AddApplicationTargetGroupsProps
+        {
+            Priority = 10,
+            Conditions = [ListenerCondition.PathPatterns([.. ForwardedPaths(stage.Edge)])],
+            TargetGroups = [TargetGroup],
         });
         HttpListener = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
         {

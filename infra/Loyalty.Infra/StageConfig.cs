@@ -55,7 +55,8 @@ public sealed record DatabaseSettings(
 /// Requests one client IP outside the banks' egress ranges may make in a 5-minute window before WAF blocks it (a bank's
 /// own addresses get its API allowance, <see cref="Loyalty.Core.BankRateLimit.Per5Minutes"/>).
 /// </param>
-public sealed record EdgeSettings(string DomainName, string CertificateArn, bool AlbDeletionProtection, int WafRateLimitPer5Minutes);
+/// <param name="PublicDocs">The load balancer also forwards the API reference (/docs, /openapi/*); otherwise only /v1/*.</param>
+public sealed record EdgeSettings(string DomainName, string CertificateArn, bool AlbDeletionProtection, int WafRateLimitPer5Minutes, bool PublicDocs);
 
 /// <param name="DomainPrefix">The Cognito hosted domain prefix whose /oauth2/token endpoint issues the banks' tokens.</param>
 /// <param name="AccessTokenMinutes">Lifetime of a client-credentials access token (policy LOY-ID-4: at most 60).</param>

@@ -254,9 +254,32 @@ public sealed class ApiFleetTests(Stages stages)
         Assert.Equal("ELBSecurityPolicy-TLS13-1-2-2021-06", https.GetProperty("SslPolicy").GetString());
         Assert.Equal(stages[stage].Config.Edge.CertificateArn,
             Assert.Single(https.GetProperty("Certificates").EnumerateArray()).GetProperty("CertificateArn").GetString());
-        var forward = Assert.Single(https.GetProperty("DefaultActions").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("dev", new[] { "/v1/*", "/docs", "/docs/*", "/openapi/*" })]
+    [InlineData("prod", new[] { "/v1/*" })]
+    public void HttpsListener_ForwardsOnlyTheApisPaths_AndAnswersEverythingElseWithA404Problem(string stage, string[] forwarded)
+    {
+        var (httpsId, https) = Assert.Single(stages[stage].Resources("AWS::ElasticLoadBalancingV2::Listener"), l => l.Properties.GetProperty("Port").GetInt32() == 443);
+
+        var fallback = Assert.Single(https.GetProperty("DefaultActions").EnumerateArray());
+        Assert.Equal("fixed-response", fallback.GetProperty("Type").GetString());
+        var response = fallback.GetProperty("FixedResponseConfig");
+        Assert.Equal("404", response.GetProperty("StatusCode").GetString());
+        Assert.Equal("application/json", response.GetProperty("ContentType").GetString());
+        using var problem = JsonDocument.Parse(response.GetProperty("MessageBody").GetString()!);
+        Assert.Equal("https://loyalty.example.com/problems/not-found", problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(404, problem.RootElement.GetProperty("status").GetInt32());
+
+        var rule = Assert.Single(stages[stage].Resources("AWS::ElasticLoadBalancingV2::ListenerRule")).Properties;
+        Assert.Equal(httpsId, SynthesisedStage.RefOf(rule.GetProperty("ListenerArn")));
+        var forward = Assert.Single(rule.GetProperty("Actions").EnumerateArray());
         Assert.Equal("forward", forward.GetProperty("Type").GetString());
         Assert.Equal(Single(stage, "AWS::ElasticLoadBalancingV2::TargetGroup").LogicalId, SynthesisedStage.RefOf(forward.GetProperty("TargetGroupArn")));
+        var condition = Assert.Single(rule.GetProperty("Conditions").EnumerateArray());
+        Assert.Equal("path-pattern", condition.GetProperty("Field").GetString());
+        Assert.Equal(forwarded, condition.GetProperty("PathPatternConfig").GetProperty("Values").EnumerateArray().Select(v => v.GetString()!));
     }
 
     [Theory]
@@ -272,7 +295,9 @@ public sealed class ApiFleetTests(Stages stages)
         var redirect = action.GetProperty("RedirectConfig");
         Assert.Equal(("HTTPS", "443", "HTTP_301"),
             (redirect.GetProperty("Protocol").GetString(), redirect.GetProperty("Port").GetString(), redirect.GetProperty("StatusCode").GetString()));
-        stages[stage].Template.ResourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 0);
+        var httpId = Assert.Single(stages[stage].Resources("AWS::ElasticLoadBalancingV2::Listener"), l => l.Properties.GetProperty("Port").GetInt32() == 80).LogicalId;
+        Assert.DoesNotContain(stages[stage].Resources("AWS::ElasticLoadBalancingV2::ListenerRule"),
+            r => SynthesisedStage.RefOf(r.Properties.GetProperty("ListenerArn")) == httpId);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Loyalty.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Api.Infrastructure;
@@ -11,11 +12,11 @@ public sealed record FieldError(string Field, string Code);
 /// </summary>
 public static class Problems
 {
-    public const string BaseUri = "https://loyalty.example.com/problems/";
+    public const string BaseUri = ProblemTypes.BaseUri;
 
     public const string ValidationFailedType = BaseUri + "validation-failed";
     public const string MalformedRequestType = BaseUri + "malformed-request";
-    public const string NotFoundType = BaseUri + "not-found";
+    public const string NotFoundType = ProblemTypes.NotFound;
     public const string ReferenceConflictType = BaseUri + "reference-conflict";
     public const string InvalidStateType = BaseUri + "invalid-state";
     public const string UnauthorizedType = BaseUri + "unauthorized";

@@ -118,6 +118,41 @@ public static class EdgeRules
         }
     }
 
+    public static readonly PolicyRule OnlyApiPaths = new(
+        "LOY-EDGE-8", Severity.Error, "Edge", "The internet reaches only the API's own paths",
+        "give the HTTPS listener a fixed-response default action (ListenerAction.FixedResponse(404, ...)) and forward to the fleet "
+        + "only in listener rules whose path-pattern condition names the API's paths (e.g. /v1/*), never /* or *",
+        (r, ctx) => r.Type == Listener && r.Properties.Get("Protocol").Text() == "HTTPS" ? ForwardFaults(r, ctx) : []);
+
+    private static IEnumerable<string> ForwardFaults(PolicyResource listener, PolicyContext ctx)
+    {
+        if (listener.Properties.Get("DefaultActions").Items().Any(a => a.Get("Type").Text() == "forward"))
+        {
+            yield return "the default action forwards every path to the fleet";
+        }
+
+        var forwarding = ctx.OfType("AWS::ElasticLoadBalancingV2::ListenerRule")
+            .Where(rule => Cfn.ReferencedId(rule.Properties.Get("ListenerArn")) == listener.LogicalId)
+            .Where(rule => rule.Properties.Get("Actions").Items().Any(a => a.Get("Type").Text() == "forward"));
+        foreach (var rule in forwarding)
+        {
+            var patterns = rule.Properties.Get("Conditions").Items()
+                .Where(c => c.Get("Field").Text() == "path-pattern")
+                .SelectMany(c => c.At("PathPatternConfig", "Values").Items().Concat(c.Get("Values").Items()))
+                .Select(v => v.Text() ?? "")
+                .ToList();
+            if (patterns.Count == 0)
+            {
+                yield return $"listener rule {rule.LogicalId} forwards without a path-pattern condition";
+            }
+
+            foreach (var pattern in patterns.Where(p => p.TrimStart('/').StartsWith('*')))
+            {
+                yield return $"listener rule {rule.LogicalId} forwards '{pattern}', which matches every path";
+            }
+        }
+    }
+
     /// <summary>The statement is NOT (an IP set of this stack that holds every bank's egress ranges).</summary>
     private static bool ExcludesBanks(JsonNode? statement, PolicyContext ctx)
     {

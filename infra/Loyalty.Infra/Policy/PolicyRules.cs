@@ -37,6 +37,7 @@ public static class PolicyRules
         EdgeRules.EdgeLogging,
         EdgeRules.ProdDeletionProtection,
         EdgeRules.BanksGetThrough,
+        EdgeRules.OnlyApiPaths,
         IamRules.LeastPrivilege,
         IamRules.NoHiddenAdmin,
         IamRules.ReviewedManagedPolicies,

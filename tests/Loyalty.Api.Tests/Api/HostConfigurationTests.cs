@@ -4,6 +4,7 @@ using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Loyalty.Api.Tests.Api;
@@ -102,26 +103,48 @@ public sealed class HostConfigurationTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task DevelopmentIssuerInProduction_RefusesToStart()
+    public async Task InProduction_NoResponseNamesTheInstance()
     {
-        await using var factory = new ProductionFactory(api.ConnectionString);
-        var error = Assert.ThrowsAny<Exception>(factory.StartServer);
-        var validation = Assert.IsType<OptionsValidationException>(error.GetBaseException(), exactMatch: false);
-        Assert.Contains("Production", validation.Message, StringComparison.Ordinal);
+        await using var factory = new WebApplicationFactoryWithEnvironment(api.ConnectionString, Environments.Production, developmentIssuer: false);
+        using var http = factory.CreateClient();
+
+        using var live = await http.GetAsync("/health/live");
+        using var unauthorised = await http.GetAsync("/v1/programmes");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+        Assert.All(new[] { live, unauthorised }, response =>
+        {
+            Assert.False(response.Headers.Contains("X-Served-By"));
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        });
     }
 
-    private sealed class ProductionFactory(string connectionString)
-        : WebApplicationFactoryWithEnvironment(connectionString, "Production");
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    [InlineData("Test")]
+    public async Task DevelopmentIssuerOutsideDevelopment_RefusesToStart(string environment)
+    {
+        await using var factory = new WebApplicationFactoryWithEnvironment(api.ConnectionString, environment);
+        var error = Assert.ThrowsAny<Exception>(factory.StartServer);
+        var validation = Assert.IsType<OptionsValidationException>(error.GetBaseException(), exactMatch: false);
+        Assert.Contains("the environment is not Development", validation.Message, StringComparison.Ordinal);
+    }
 }
 
-public class WebApplicationFactoryWithEnvironment(string connectionString, string environment)
+public class WebApplicationFactoryWithEnvironment(string connectionString, string environment, bool developmentIssuer = true)
     : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("Database:ConnectionString", connectionString);
-        builder.UseSetting("Auth:Issuer", "http://127.0.0.1/loyalty-test-issuer");
-        builder.UseSetting("Auth:DevelopmentKeyFile", Path.Combine(Path.GetTempPath(), "never-created.key"));
+        // HTTPS, as outside Development the token handler will not discover keys over plain HTTP.
+        builder.UseSetting("Auth:Issuer", "https://issuer.loyalty.test/");
+        if (developmentIssuer)
+        {
+            builder.UseSetting("Auth:DevelopmentKeyFile", Path.Combine(Path.GetTempPath(), "never-created.key"));
+        }
     }
 }

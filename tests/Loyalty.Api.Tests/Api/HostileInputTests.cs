@@ -818,7 +818,7 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
                 ["token_use"] = "access",
             };
             static string Segment(string json) => Base64UrlEncoder.Encode(json);
-            var payload = Segment($$"""{"iss":"{{ourIssuer}}","client_id":"harb-test","scope":"{{string.Join(' ', Scopes.All)}}","token_use":"access","exp":4102444800}""");
+            var payload = Segment($$"""{"iss":"{{ourIssuer}}","client_id":"{{ApiFixture.HarbClient}}","scope":"{{string.Join(' ', Scopes.All)}}","token_use":"access","exp":4102444800}""");
 
             var bad = new List<(string, string)>
             {
@@ -830,7 +830,7 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
                 ("foreign key, hostile issuer", "Bearer " + Signed(foreign, "é\"\r\n", Access())),
                 ("another key", "Bearer " + Signed(foreign, ourIssuer, Access())),
                 ("ID token", "Bearer " + Signed(ours, ourIssuer, new Dictionary<string, object>(Access()) { ["token_use"] = "id" })),
-                ("no token_use", "Bearer " + Signed(ours, ourIssuer, new Dictionary<string, object> { ["client_id"] = "harb-test" })),
+                ("no token_use", "Bearer " + Signed(ours, ourIssuer, new Dictionary<string, object> { ["client_id"] = ApiFixture.HarbClient })),
                 ("alg none", "Bearer " + Segment("""{"alg":"none","typ":"JWT"}""") + "." + payload + "."),
                 ("alg none, signature kept", "Bearer " + Segment("""{"alg":"none"}""") + "." + payload + ".c2ln"),
                 ("alg HS512 claimed", "Bearer " + Segment("""{"alg":"HS512","typ":"JWT"}""") + "." + payload + ".c2ln"),

@@ -317,7 +317,7 @@ public sealed class FulfilmentCrashTests(FulfilmentFixture fixture, ITestOutputH
     private Dictionary<string, string> CliEnvironment(IReadOnlyList<string>? withoutSettings) =>
         new(fixture.Aws.Settings.Where(s => withoutSettings?.Contains(s.Key) != true))
         {
-            ["DOTNET_ENVIRONMENT"] = "Test",
+            ["DOTNET_ENVIRONMENT"] = "Development",
             ["Database__ConnectionString"] = fixture.ConnectionString,
         };
 }

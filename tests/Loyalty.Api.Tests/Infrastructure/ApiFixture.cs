@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
 namespace Loyalty.Api.Tests.Infrastructure;
@@ -14,9 +15,9 @@ namespace Loyalty.Api.Tests.Infrastructure;
 /// <summary>The API on real Kestrel (loopback, a free port) over a real MariaDB, built once per test run.</summary>
 public sealed class ApiFixture : IAsyncLifetime
 {
-    public const string HarbClient = "harb-test";
-    public const string OrchClient = "orch-test";
-    public const string NvalClient = "nval-test";
+    public const string HarbClient = "harb-local"; // the local settings' ids (appsettings.Development.json), as the host loads them too
+    public const string OrchClient = "orch-local";
+    public const string NvalClient = "nval-local";
     public const string StrayClient = "stray-test";
 
     private readonly string keyFile = Path.Combine(Path.GetTempPath(), $"loyalty-test-{Guid.NewGuid():N}.key");
@@ -111,7 +112,7 @@ public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Test");
+        builder.UseEnvironment(Environments.Development); // the only one the development issuer runs in
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

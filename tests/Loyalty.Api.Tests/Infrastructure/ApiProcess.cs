@@ -44,7 +44,7 @@ public sealed class ApiProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["DOTNET_ENVIRONMENT"] = "Test";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["Database__ConnectionString"] = connectionString;
         start.Environment["Auth__Issuer"] = "http://127.0.0.1/loyalty-test-issuer";
         start.Environment["Auth__DevelopmentKeyFile"] = keyFile;

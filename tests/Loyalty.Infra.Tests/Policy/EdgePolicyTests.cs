@@ -5,7 +5,7 @@ using Loyalty.Infra.PolicyGate;
 
 namespace Loyalty.Infra.Tests.Policy;
 
-/// <summary>LOY-EDGE-1..7 on raw load balancer, listener and WAF resources, so each property is the one under test.</summary>
+/// <summary>LOY-EDGE-1..8 on raw load balancer, listener and WAF resources, so each property is the one under test.</summary>
 [Collection(StagesSuite.Name)]
 public sealed class EdgePolicyTests
 {
@@ -167,6 +167,64 @@ public sealed class EdgePolicyTests
             Assert.Empty(gate.Findings(EdgeRules.ProdDeletionProtection.Id));
         }
     }
+
+    [Fact]
+    public void Edge8_ForwardingByDefaultAndARuleForEveryPath_FailWithPathAndFix()
+    {
+        var gate = new Gate();
+        var alb = LoadBalancer(gate, Attributes());
+        var https = new CfnListener(gate.Stack, "Https", new CfnListenerProps
+        {
+            LoadBalancerArn = alb.Ref,
+            Port = 443,
+            Protocol = "HTTPS",
+            SslPolicy = ModernPolicy,
+            Certificates = new object[] { new CfnListener.CertificateProperty { CertificateArn = Certificate } },
+            DefaultActions = new object[] { new CfnListener.ActionProperty { Type = "forward", TargetGroupArn = "arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/api/1" } },
+        });
+        ForwardRule(gate, https, "Everything", 1, "/*");
+        ForwardRule(gate, https, "Api", 2, "/v1/*");
+
+        var findings = gate.Errors(EdgeRules.OnlyApiPaths.Id);
+
+        Gate.AssertFinding(findings, EdgeRules.OnlyApiPaths, "Gate-dev/Https");
+        Assert.Equal(2, findings.Count);
+        Assert.Contains(findings, f => f.Contains("the default action forwards every path", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("forwards '/*', which matches every path", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Edge8_AFixedResponseAndAnApiPathRule_Pass()
+    {
+        var gate = new Gate();
+        var alb = LoadBalancer(gate, Attributes());
+        var https = new CfnListener(gate.Stack, "Https", new CfnListenerProps
+        {
+            LoadBalancerArn = alb.Ref,
+            Port = 443,
+            Protocol = "HTTPS",
+            DefaultActions = new object[] { new CfnListener.ActionProperty { Type = "fixed-response", FixedResponseConfig = new CfnListener.FixedResponseConfigProperty { StatusCode = "404" } } },
+        });
+        ForwardRule(gate, https, "Api", 1, "/v1/*");
+
+        Assert.Empty(gate.Findings(EdgeRules.OnlyApiPaths.Id));
+    }
+
+    private static void ForwardRule(Gate gate, CfnListener listener, string id, int priority, string pattern) =>
+        _ = new CfnListenerRule(gate.Stack, id, new CfnListenerRuleProps
+        {
+            ListenerArn = listener.Ref,
+            Priority = priority,
+            Conditions = new object[]
+            {
+                new CfnListenerRule.RuleConditionProperty
+                {
+                    Field = "path-pattern",
+                    PathPatternConfig = new CfnListenerRule.PathPatternConfigProperty { Values = [pattern] },
+                },
+            },
+            Actions = new object[] { new CfnListenerRule.ActionProperty { Type = "forward", TargetGroupArn = "arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/api/1" } },
+        });
 
     private static readonly BankSettings[] Banks =
     [

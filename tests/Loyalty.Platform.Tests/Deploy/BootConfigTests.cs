@@ -33,7 +33,7 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
     {
         await ParameterAsync("Auth__Issuer", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test");
         await ParameterAsync("Fulfilment__Bucket", "loyalty-dev-partner-files");
-        await ParameterAsync("Ops__Note", "say \"hello\" \\ goodbye");
+        await ParameterAsync("Auth__TokenEndpoint", "say \"hello\" \\ goodbye");
         var secret = await SecretAsync("""{"username":"loyalty_admin","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
         var root = RootWithStage(secret);
 
@@ -46,8 +46,8 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
         [
             "ASPNETCORE_URLS=\"http://0.0.0.0:8080\"",
             "Auth__Issuer=\"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test\"",
+            "Auth__TokenEndpoint=\"say \\\"hello\\\" \\\\ goodbye\"",
             "Fulfilment__Bucket=\"loyalty-dev-partner-files\"",
-            "Ops__Note=\"say \\\"hello\\\" \\\\ goodbye\"",
             "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=Required\"",
         ], lines);
         Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
@@ -69,6 +69,25 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
         Assert.Contains("the database secret lacks password", result.Error, StringComparison.Ordinal);
         Assert.Equal("Previous=\"settings\"\n", await File.ReadAllTextAsync(file));
         Assert.Equal(["api.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task AParameterOutsideTheAllowList_FailsTheBoot_NamingIt_AndLeavesThePreviousFileWhole()
+    {
+        // Together they would have switched token validation to the local development issuer.
+        await ParameterAsync("Auth__Issuer", "https://issuer.example");
+        await ParameterAsync("ASPNETCORE_ENVIRONMENT", "Staging");
+        await ParameterAsync("Auth__DevelopmentKeyFile", "/tmp/key");
+        var secret = await SecretAsync("""{"username":"loyalty_admin","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret);
+        var file = Path.Combine(root, "etc", "loyalty", "api.env");
+        await File.WriteAllTextAsync(file, "Previous=\"settings\"\n");
+
+        var result = await BootAsync(root);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("ASPNETCORE_ENVIRONMENT, Auth__DevelopmentKeyFile under the stage's path is not a setting", result.Error, StringComparison.Ordinal);
+        Assert.Equal("Previous=\"settings\"\n", await File.ReadAllTextAsync(file));
     }
 
     [Fact]

@@ -16,15 +16,15 @@ public static class AuthSetup
             .Bind(configuration.GetSection(AuthOptions.Section))
             .ValidateDataAnnotations()
             .Validate<IHostEnvironment>(
-                (auth, env) => auth.DevelopmentKeyFile is null || !env.IsProduction(),
-                "Auth:DevelopmentKeyFile is set but the environment is Production: the development token issuer never runs there.")
+                (auth, env) => auth.DevelopmentKeyFile is null || env.IsDevelopment(),
+                "Auth:DevelopmentKeyFile is set but the environment is not Development: the development token issuer runs nowhere else.")
             .ValidateOnStart();
 
         services.AddSingleton(provider =>
         {
             var auth = provider.GetRequiredService<IOptions<AuthOptions>>().Value;
             var env = provider.GetRequiredService<IHostEnvironment>();
-            if (auth.DevelopmentKeyFile is null || env.IsProduction())
+            if (auth.DevelopmentKeyFile is null || !env.IsDevelopment())
             {
                 throw new InvalidOperationException("The development token issuer is not configured for this environment.");
             }
