@@ -127,12 +127,13 @@ public static class ApiSetup
         app.UseRateLimiter();
         app.UseJsonCharsetGuard();
 
-        app.MapHealthChecks(HealthPaths.Live, new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks(HealthPaths.Ready, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOpenApi($"{ApiPaths.OpenApi}/{{documentName}}.json");
+        app.MapHealthChecks(HealthPaths.Live, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks(HealthPaths.Ready, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapOpenApi($"{ApiPaths.OpenApi}/{{documentName}}.json").AllowAnonymous();
         app.MapScalarApiReference(ApiPaths.Docs, scalar => scalar
             .WithTitle("Loyalty API")
-            .WithOpenApiRoutePattern($"{ApiPaths.OpenApi}/{OpenApiSetup.DocumentName}.json"));
+            .WithOpenApiRoutePattern($"{ApiPaths.OpenApi}/{OpenApiSetup.DocumentName}.json"))
+            .AllowAnonymous();
         return app;
     }
 }

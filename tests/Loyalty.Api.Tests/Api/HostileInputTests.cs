@@ -352,7 +352,7 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
                     {
                         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", authorization);
                     }
-                }, Expected: MethodNotAllowed(route, method));
+                }, Expected: MethodNotAllowed(route, method, authorised: authorization is not null));
             }
         }
     }
@@ -569,10 +569,11 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
     {
         var route = Pick(random, Routes);
         var method = Pick(random, Methods.Where(m => m != route.Method).ToArray());
-        var unknown = Authorised(random, tokens, route, $"{method} on {route.Template}", route.Path()) with
+        var authorise = random.Next(4) != 0;
+        var unknown = Authorised(random, tokens, route, $"{method} on {route.Template}", route.Path(), authorise) with
         {
             Method = method,
-            Expected = MethodNotAllowed(route, method),
+            Expected = MethodNotAllowed(route, method, authorise),
         };
         if (method != "OPTIONS" || random.Next(2) == 0)
         {
@@ -659,14 +660,15 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
         };
     }
 
-    // Routing refuses a wrong method on a /v1 route before authentication, so the token does not matter. The
-    // other routes are left out: the health checks answer every method.
-    private static int? MethodNotAllowed(Route route, string method) =>
-        route.Scope is not null && method != route.Method ? 405 : null;
+    // A wrong method on a /v1 route matches no endpoint, so the fallback policy asks an anonymous caller for a token
+    // first: 401, and 405 only to a caller with one. The other routes are left out: the health checks answer every
+    // method.
+    private static int? MethodNotAllowed(Route route, string method, bool authorised) =>
+        route.Scope is not null && method != route.Method ? (authorised ? 405 : 401) : null;
 
-    private static HostileCase Authorised(Random random, Tokens tokens, Route route, string description, string target)
+    private static HostileCase Authorised(Random random, Tokens tokens, Route route, string description, string target, bool? authorised = null)
     {
-        var authorise = random.Next(4) != 0;
+        var authorise = authorised ?? random.Next(4) != 0;
         // Everything random is drawn here, never in the request factory: the requests are built concurrently.
         var body = BodyWith(route, "amount", "-1", random);
         return new HostileCase(description + (authorise ? "" : ", no token"), route.Method, target, request =>

@@ -4,6 +4,9 @@ using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Infrastructure.Auth;
 using Loyalty.Api.Tests.Infrastructure;
 using Loyalty.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Loyalty.Api.Tests.Api;
 
@@ -19,6 +22,31 @@ public sealed class OperationsTests(ApiFixture api)
         using var response = await http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/docs")]
+    public async Task Reference_AnswersWithoutAToken(string path)
+    {
+        using var http = api.Client(clientId: null);
+        using var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryEndpointNotMarkedAnonymous_NeedsAnAuthenticatedCaller()
+    {
+        // The fallback policy: what a route mapped without a policy of its own gets.
+        var fallback = await api.Factory.Services.GetRequiredService<IAuthorizationPolicyProvider>().GetFallbackPolicyAsync();
+        Assert.NotNull(fallback);
+        Assert.Contains(fallback.Requirements, r => r is DenyAnonymousAuthorizationRequirement);
+
+        // So even a path no route maps asks an anonymous caller for a token, with a problem.
+        using var http = api.Client(clientId: null);
+        using var response = await http.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Loyalty.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -93,7 +94,10 @@ public static class AuthSetup
             });
 
         services.AddTransient<IClaimsTransformation, BankClaims>();
-        var authorization = services.AddAuthorizationBuilder();
+        // Any endpoint not marked anonymous needs a caller with a valid token, also one a future change maps
+        // without a policy of its own; each /v1 group adds its scope on top.
+        var authorization = services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         foreach (var scope in Scopes.All)
         {
             authorization.AddPolicy(scope, policy => policy
