@@ -22,9 +22,12 @@ public sealed class LoyaltyStack : Stack
             Amazon.CDK.Tags.Of(this).Add(key, value);
         }
 
-        // One customer-managed key for logs (flow logs, later WAF and app logs); CloudWatch Logs must be let in.
+        // One customer-managed key for logs (flow logs, WAF and app logs); CloudWatch Logs is let in for this
+        // account's log groups only.
         var logKey = LogKey = StageResources.CustomerKey(this, "LogKey", stage, "CloudWatch Logs");
-        logKey.GrantEncryptDecrypt(new Amazon.CDK.AWS.IAM.ServicePrincipal($"logs.{stage.Region}.amazonaws.com"));
+        logKey.AddToResourcePolicy(StageResources.ServiceKeyUse(this, $"logs.{stage.Region}.amazonaws.com",
+            ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "kms:EncryptionContext:aws:logs:arn", "logs", "log-group:*"));
 
         var network = new Network(this, "Network", new NetworkProps { Stage = stage, LogKey = logKey });
         var bastion = new Bastion(this, "Bastion", new BastionProps { Stage = stage, Vpc = network.Vpc });

@@ -68,6 +68,12 @@ public sealed class Observability : Construct
 
     private readonly List<Alarm> alarms = [];
 
+    /// <summary>What a publisher needs of an encrypted topic's key.</summary>
+    private static readonly string[] TopicKeyActions = ["kms:Decrypt", "kms:GenerateDataKey*"];
+
+    /// <summary>SNS names the topic in the encryption context of every data key it asks for.</summary>
+    private const string TopicContext = "kms:EncryptionContext:aws:sns:topicArn";
+
     public Observability(Construct scope, string id, ObservabilityProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
@@ -293,12 +299,7 @@ public sealed class Observability : Construct
         // LogKey's policy admits only CloudWatch Logs; alarms publishing to an encrypted topic need CloudWatch itself
         // to use the key, so the topic has its own.
         var key = StageResources.CustomerKey(this, "TopicKey", stage, "ops alarm topic");
-        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
-            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resources = ["*"],
-        }));
+        key.AddToResourcePolicy(StageResources.ServiceKeyUse(this, "cloudwatch.amazonaws.com", TopicKeyActions, TopicContext, "sns", "*"));
 
         var topic = new Topic(this, "Topic", new TopicProps
         {
@@ -439,12 +440,7 @@ public sealed class Observability : Construct
             },
         });
         findings.AddTarget(new SnsTopic(Topic));
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Principals = [new ServicePrincipal("events.amazonaws.com")],
-            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resources = ["*"],
-        }));
+        Key.AddToResourcePolicy(StageResources.ServiceKeyUse(this, "events.amazonaws.com", TopicKeyActions, TopicContext, "sns", "*"));
         return detector;
     }
 

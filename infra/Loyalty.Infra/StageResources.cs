@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Constructs;
 using SsmParameter = Amazon.CDK.AWS.SSM.CfnParameter;
@@ -32,6 +33,26 @@ public static class StageResources
             EnableKeyRotation = true,
             RemovalPolicy = Removal(stage),
             PendingWindow = Duration.Days(30),
+        });
+    }
+
+    /// <summary>
+    /// A key-policy statement letting an AWS service use the key only for this account's resources: the
+    /// encryption-context key <paramref name="contextKey"/> must be an ARN of <paramref name="service"/> in this
+    /// region and account (policy LOY-IAM-7).
+    /// </summary>
+    public static PolicyStatement ServiceKeyUse(Construct scope, string principal, string[] actions, string contextKey, string service, string resource)
+    {
+        var stack = Stack.Of(scope);
+        return new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal(principal)],
+            Actions = actions,
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object> { [contextKey] = $"arn:{stack.Partition}:{service}:{stack.Region}:{stack.Account}:{resource}" },
+            },
         });
     }
 

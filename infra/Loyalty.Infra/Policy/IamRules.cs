@@ -57,6 +57,15 @@ public static class IamRules
         "set EnableKeyRotation = true and grant to roles through IAM policies (key.Grant*), leaving the key policy to the account root and services",
         (r, _) => r.Type != "AWS::KMS::Key" ? [] : KeyFaults(r));
 
+    /// <summary>Condition keys that tie a service's use of a key to this account's own resources.</summary>
+    public static readonly IReadOnlyList<string> ServiceGrantConditionKeys = ["aws:SourceAccount", "aws:SourceArn", "kms:ViaService", "kms:EncryptionContext:"];
+
+    public static readonly PolicyRule ConditionedServiceGrants = new(
+        "LOY-IAM-7", Severity.Error, "IAM", "A service uses our keys only for our resources",
+        "give every key-policy statement that allows an AWS service a condition on " + string.Join(", ", ServiceGrantConditionKeys)
+        + "<key> (e.g. ArnLike kms:EncryptionContext:aws:logs:arn arn:aws:logs:<region>:<account>:log-group:*); key.Grant* to a ServicePrincipal adds none",
+        (r, _) => r.Type != "AWS::KMS::Key" ? [] : ServiceGrantFaults(r));
+
     public static readonly PolicyRule PinnedFederatedTrust = new(
         "LOY-IAM-6", Severity.Error, "IAM", "Only the named workflow may assume a CI role",
         "trust a web identity only with StringEquals on both <issuer>:aud and <issuer>:sub, the subject naming one repository "
@@ -165,6 +174,24 @@ public static class IamRules
                 {
                     yield return $"an Allow grants {action} on Resource *";
                 }
+            }
+        }
+    }
+
+    private static IEnumerable<string> ServiceGrantFaults(PolicyResource r)
+    {
+        foreach (var statement in Iam.Statements(r.Properties.Get("KeyPolicy")).Where(s => s.Get("Effect").Text() == "Allow"))
+        {
+            var services = Iam.Many(statement.At("Principal", "Service")).Select(s => s.Text()).ToList();
+            var keys = statement.Get("Condition") is JsonObject operators
+                ? operators.Select(o => o.Value).OfType<JsonObject>().SelectMany(o => o.Select(k => k.Key)).ToList()
+                : [];
+            var bound = keys.Any(key => ServiceGrantConditionKeys.Any(c => c.EndsWith(':')
+                ? key.StartsWith(c, StringComparison.OrdinalIgnoreCase)
+                : string.Equals(key, c, StringComparison.OrdinalIgnoreCase)));
+            if (services.Count > 0 && !bound)
+            {
+                yield return $"statement {statement.Get("Sid").Text() ?? "(no Sid)"} lets {string.Join(", ", services)} use the key for any account's resources";
             }
         }
     }

@@ -43,6 +43,7 @@ public static class PolicyRules
         IamRules.ReviewedManagedPolicies,
         IamRules.NoPublicPrincipal,
         IamRules.KeyHygiene,
+        IamRules.ConditionedServiceGrants,
         IamRules.PinnedFederatedTrust,
         ObservabilityRules.EncryptedRetainedLogs,
         ObservabilityRules.AlarmsAct,

@@ -165,6 +165,37 @@ public sealed class IamPolicyTests
         Assert.Contains("arn:aws:iam::222222222222:role/reader", finding, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Iam7_AServiceGrantWithoutCondition_FailsWithPathAndFix()
+    {
+        var gate = new Gate();
+        var key = new Key(gate.Stack, "Key", new KeyProps { EnableKeyRotation = true });
+        key.GrantEncryptDecrypt(new ServicePrincipal("logs.eu-west-2.amazonaws.com"));
+
+        var finding = Assert.Single(gate.Errors(IamRules.ConditionedServiceGrants.Id));
+        Gate.AssertFinding([finding], IamRules.ConditionedServiceGrants, "Gate-dev/Key/Resource");
+        Assert.Contains("lets logs.eu-west-2.amazonaws.com use the key for any account's resources", finding, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ArnLike", "kms:EncryptionContext:aws:logs:arn")]
+    [InlineData("StringEquals", "aws:SourceAccount")]
+    [InlineData("StringEquals", "kms:ViaService")]
+    public void Iam7_AServiceGrantBoundToOurResources_Passes(string condition, string conditionKey)
+    {
+        var gate = new Gate();
+        var key = new Key(gate.Stack, "Key", new KeyProps { EnableKeyRotation = true });
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("logs.eu-west-2.amazonaws.com")],
+            Actions = ["kms:Decrypt"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object> { [condition] = new Dictionary<string, object> { [conditionKey] = "111111111111" } },
+        }));
+
+        Assert.Empty(gate.Findings(IamRules.ConditionedServiceGrants.Id));
+    }
+
     private const string GitHub = "token.actions.githubusercontent.com";
 
     [Fact]
