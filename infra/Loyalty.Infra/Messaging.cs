@@ -1,3 +1,4 @@
+using Loyalty.Core;
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
@@ -26,7 +27,7 @@ public sealed record MessagingProps
 /// </summary>
 public sealed class Messaging : Construct
 {
-    public const string InboundPrefix = "inbound/";
+    public const string InboundPrefix = BucketPrefixes.Inbound;
 
     /// <summary>The tag on a bank's FIFO queue naming the bank it belongs to; the policy gate checks it against the stage file.</summary>
     public const string BankTag = "bank";
@@ -51,7 +52,6 @@ public sealed class Messaging : Construct
     public static readonly IReadOnlyList<string> AppConsumerActions =
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
 
-    public static readonly IReadOnlyList<string> AppObjectActions = ["s3:GetObject", "s3:PutObject"];
 
     public static readonly IReadOnlyList<string> AppKeyActions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"];
 
@@ -282,16 +282,24 @@ public sealed class Messaging : Construct
                 }),
                 new PolicyStatement(new PolicyStatementProps
                 {
-                    Sid = "ReadWritePartnerFiles",
-                    Actions = [.. AppObjectActions],
-                    Resources = [Bucket.ArnForObjects("*")],
+                    // Batch files: written once, read back to resume an interrupted export.
+                    Sid = "WriteBatchFiles",
+                    Actions = ["s3:GetObject", "s3:PutObject"],
+                    Resources = [Bucket.ArnForObjects(BucketPrefixes.Outbound + "*")],
                 }),
                 new PolicyStatement(new PolicyStatementProps
                 {
-                    // The API tags an inbound object it quarantines (not a handback it can read), so it stands out.
-                    Sid = "TagQuarantinedHandbacks",
-                    Actions = ["s3:PutObjectTagging"],
-                    Resources = [Bucket.ArnForObjects("inbound/*")],
+                    // Handbacks are the programmes' to write: the API reads them, and tags one it quarantines (not a
+                    // handback it can read) so it stands out.
+                    Sid = "ReadHandbacks",
+                    Actions = ["s3:GetObject", "s3:PutObjectTagging"],
+                    Resources = [Bucket.ArnForObjects(BucketPrefixes.Inbound + "*")],
+                }),
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "WriteReports",
+                    Actions = ["s3:PutObject"],
+                    Resources = [Bucket.ArnForObjects(BucketPrefixes.Reports + "*")],
                 }),
                 new PolicyStatement(new PolicyStatementProps
                 {

@@ -1,3 +1,4 @@
+using Loyalty.Core;
 using System.Text.Json;
 
 namespace Loyalty.Infra.Tests;
@@ -324,8 +325,8 @@ public sealed class MessagingTests(Stages stages)
 
         var bucket = stages[stage].LogicalIdAt("Messaging/PartnerFiles/Resource");
         string Arn(string logicalId) => $$"""{"Fn::GetAtt":["{{logicalId}}","Arn"]}""";
-        var objects = $$"""{"Fn::Join":["",[{{Arn(bucket)}},"/*"]]}""";
-        var inbound = $$"""{"Fn::Join":["",[{{Arn(bucket)}},"/inbound/*"]]}""";
+        string Objects(string folder) => $$"""{"Fn::Join":["",[{{Arn(bucket)}},"/{{folder}}/*"]]}""";
+        var (outbound, inbound, reports) = (Objects("outbound"), Objects("inbound"), Objects("reports"));
         var key = Arn(stages[stage].LogicalIdAt("Messaging/Key/Resource"));
         var ingest = Arn(stages[stage].LogicalIdAt("Messaging/IngestQueue/Resource"));
         var banks = stages[stage].Config.Banks.Select(b => Arn(stages[stage].LogicalIdAt($"Messaging/{b.Code}Queue/Resource"))).ToList();
@@ -333,9 +334,11 @@ public sealed class MessagingTests(Stages stages)
         var expected = new List<(string Action, string Resource)>
         {
             ("s3:ListBucket", Arn(bucket)),
-            ("s3:GetObject", objects),
-            ("s3:PutObject", objects),
+            ("s3:GetObject", outbound),
+            ("s3:PutObject", outbound),
+            ("s3:GetObject", inbound),
             ("s3:PutObjectTagging", inbound),
+            ("s3:PutObject", reports),
             ("kms:Encrypt", key),
             ("kms:Decrypt", key),
             ("kms:GenerateDataKey", key),

@@ -20,8 +20,8 @@ namespace Loyalty.Simulation;
 /// </summary>
 public sealed partial class ProgrammeSimulator
 {
-    public const string OutboundPrefix = "outbound/";
-    public const string InboundPrefix = "inbound/";
+    public const string OutboundPrefix = Loyalty.Core.BucketPrefixes.Outbound;
+    public const string InboundPrefix = Loyalty.Core.BucketPrefixes.Inbound;
     public const string AnsweredPrefix = "simulator/answered/";
 
     private static readonly FrozenDictionary<CanonicalOutcome, string> Texts = new Dictionary<CanonicalOutcome, string>

@@ -299,7 +299,7 @@ public sealed partial class BatchExporter(
         file.Position = 0;
         var sha256 = await SHA256.HashDataAsync(file, cancellationToken);
         file.Position = 0;
-        var key = $"outbound/{programme.Code}/{batch.FileName}";
+        var key = $"{BucketPrefixes.Outbound}{programme.Code}/{batch.FileName}";
         try
         {
             // Only if no such object yet: a resumed batch whose file did reach the bucket must not reach the partner twice.

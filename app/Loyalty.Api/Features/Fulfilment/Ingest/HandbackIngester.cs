@@ -76,7 +76,7 @@ public sealed partial class HandbackIngester(
     /// <summary>The S3 tag set on a quarantined object; its value says why (location, name, size, unreadable).</summary>
     public const string QuarantineTag = "loyalty-quarantine";
 
-    public const string InboundPrefix = "inbound/";
+    public const string InboundPrefix = BucketPrefixes.Inbound;
 
     public async Task<IngestResult> IngestAsync(string key, CancellationToken cancellationToken)
     {

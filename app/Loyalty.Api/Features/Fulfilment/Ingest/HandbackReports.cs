@@ -1,3 +1,4 @@
+using Loyalty.Core;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -30,7 +31,7 @@ public sealed class HandbackReports(IAmazonS3 s3, IOptions<FulfilmentOptions> op
             decisions.Count, decisions.Count(d => d.Verdict == RowVerdict.Apply), decisions.Count(d => d.Verdict == RowVerdict.NoOp),
             [.. decisions.Where(d => d.Verdict == RowVerdict.Anomaly)
                 .Select(d => new ReportAnomaly(d.Line.LineNumber, d.Reference, d.Item?.TransactionId, d.Line.Code, d.Anomaly!))]);
-        var key = $"reports/{file.ProgrammeCode}/{file.FileName}.report.json";
+        var key = $"{BucketPrefixes.Reports}{file.ProgrammeCode}/{file.FileName}.report.json";
         await s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = options.Value.Bucket,
