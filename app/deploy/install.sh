@@ -6,6 +6,7 @@
 #   user loyalty                       system user, no login (systemd-sysusers)
 #   /etc/systemd/system/loyalty-*      the API unit (Type=notify, hardened), the boot step that writes its settings,
 #                                      the connection-count timer
+#   /etc/logrotate.d/loyalty           keeps /var/log/loyalty/api.log (the API's JSON log, shipped by the agent) small
 #   /etc/loyalty/                      root-only, for stage.env and api.env (written at first boot by user data
 #                                      and loyalty-config.sh, which also starts the CloudWatch agent with the
 #                                      stage's configuration; the release keeps deploy/cloudwatch-agent.json)
@@ -40,6 +41,8 @@ for unit in loyalty-api.service loyalty-config.service loyalty-connections.servi
   install -m 0644 "$bundle/deploy/systemd/$unit" "$dest/etc/systemd/system/$unit"
 done
 install -d -m 0750 "$dest/etc/loyalty"
+install -d -m 0755 "$dest/etc/logrotate.d"
+install -m 0644 "$bundle/deploy/logrotate/loyalty" "$dest/etc/logrotate.d/loyalty"
 
 if [[ -z $dest ]] && [[ -d /run/systemd/system ]]; then
   systemctl daemon-reload

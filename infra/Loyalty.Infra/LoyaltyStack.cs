@@ -68,7 +68,7 @@ public sealed class LoyaltyStack : Stack
 
         var observability = new Observability(this, "Observability", new ObservabilityProps
         {
-            Stage = stage, Fleet = fleet, Database = database, DeadLetterQueues = messaging.DeadLetterQueues,
+            Stage = stage, Fleet = fleet, Database = database, DeadLetterQueues = messaging.DeadLetterQueues, LogKey = logKey,
         });
         fleet.InstanceRole.AddToPrincipalPolicy(observability.AgentConfigRead);
 

@@ -9,6 +9,7 @@ using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.GuardDuty;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
@@ -31,6 +32,9 @@ public sealed record ObservabilityProps
     public required Database Database { get; init; }
 
     public required IReadOnlyList<IQueue> DeadLetterQueues { get; init; }
+
+    /// <summary>Encrypts the API's log group.</summary>
+    public required IKey LogKey { get; init; }
 }
 
 /// <summary>
@@ -90,6 +94,7 @@ public sealed class Observability : Construct
         (Alb5xxAlarm, LatencyAlarm, UnhealthyHostsAlarm) = WatchFleet(settings, fleet, notify);
         (RdsCpuAlarm, RdsFreeStorageAlarm, RdsUnreachableAlarm) = WatchDatabase(settings, database, notify);
         var queueDepths = WatchDeadLetterQueues(deadLetterQueues, notify);
+        (AppLogGroup, AppLogMetrics) = WatchAppLogs(stage, fleet, props.LogKey, notify);
         Dashboard = BuildDashboard(stage, fleet, database, queueDepths);
         if (settings.GuardDuty)
         {
@@ -123,6 +128,15 @@ public sealed class Observability : Construct
     public Alarm RdsUnreachableAlarm { get; }
 
     public Dashboard Dashboard { get; }
+
+    /// <summary>The API's JSON log lines, shipped by the agent (cloudwatch-agent.json), under the log key, kept for the stage's retention.</summary>
+    public LogGroup AppLogGroup { get; }
+
+    /// <summary>What the metric filters count in <see cref="AppLogGroup"/>, by metric name; each has an alarm.</summary>
+    public IReadOnlyDictionary<string, IMetric> AppLogMetrics { get; }
+
+    /// <summary>The API's log group, as the agent configuration names it with <see cref="StagePlaceholder"/>.</summary>
+    public static string AppLogGroupName(string stage) => $"/loyalty/{stage}/api";
 
     /// <summary>The stored agent configuration the instances fetch.</summary>
     public StringParameter AgentConfigParameter { get; }
@@ -250,6 +264,8 @@ public sealed class Observability : Construct
                 [db.MetricDatabaseConnections(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute, Label = "Connections" })]),
             Graph("Database free storage (bytes)",
                 [db.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = minute, Label = "Free storage" })]));
+        dashboard.AddWidgets(Graph("API log: ops alerts, errors, failing fulfilment steps",
+            [.. AppLogMetrics.Select(m => ((Metric)m.Value).With(new MetricOptions { Label = m.Key }))]));
         if (queueDepths.Count > 0)
         {
             dashboard.AddWidgets(new GraphWidget(new GraphWidgetProps
@@ -392,6 +408,49 @@ public sealed class Observability : Construct
             "No API instance has held a database connection for 3 minutes: the database is down, failing over or refusing "
             + "the fleet. The fleet stays in service and answers 503 with Retry-After until it is back");
         return (cpuAlarm, storageAlarm, unreachableAlarm);
+    }
+
+    /// <summary>
+    /// The API's log group, and a metric filter with an alarm for each kind of line someone must hear about: an OPS
+    /// ALERT (a refused or quarantined handback, a poison message), any error logged (a 500 included), and a failing
+    /// fulfilment step (event 3902).
+    /// </summary>
+    private (LogGroup Group, IReadOnlyDictionary<string, IMetric> Metrics) WatchAppLogs(StageConfig stage, ApiFleet fleet, IKey logKey, SnsAction notify)
+    {
+        var group = new LogGroup(this, "AppLogs", new Amazon.CDK.AWS.Logs.LogGroupProps
+        {
+            LogGroupName = AppLogGroupName(stage.Name),
+            EncryptionKey = logKey,
+            Retention = Network.Retention(stage.Observability.LogRetentionDays),
+            RemovalPolicy = StageResources.Removal(stage),
+        });
+        // The agent would create a missing group itself, without the key and retention, and the stack's would then
+        // fail to create: instances launch only once it exists.
+        fleet.AutoScalingGroup.Node.AddDependency(group);
+
+        var filters = new (string Name, string Pattern, string Description)[]
+        {
+            ("OpsAlerts", "\"OPS ALERT\"", "An OPS ALERT was logged: a handback refused or quarantined, or a poison message; its line says what to do"),
+            ("AppErrors", "{ ($.LogLevel = \"Error\") || ($.LogLevel = \"Critical\") }", "The API logged an error (an unhandled exception answers 500)"),
+            ("WorkerStepFailures", "{ $.EventId = 3902 }", "A fulfilment step failed (export, handback listing, ingest or sweep); it is retried every tick until fixed"),
+        };
+        var metrics = new Dictionary<string, IMetric>();
+        foreach (var (name, pattern, description) in filters)
+        {
+            var filter = group.AddMetricFilter(name, new MetricFilterOptions
+            {
+                FilterPattern = FilterPattern.Literal(pattern),
+                MetricNamespace = Namespace,
+                MetricName = name,
+                MetricValue = "1",
+                DefaultValue = 0,
+            });
+            var metric = filter.Metric(new MetricOptions { Statistic = Stats.SUM, Period = Duration.Minutes(5) });
+            AddAlarm(name, metric, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING, notify, description);
+            metrics[name] = metric;
+        }
+
+        return (group, metrics);
     }
 
     /// <summary>An alarm per dead-letter queue; returns their depths for the dashboard.</summary>

@@ -62,6 +62,7 @@ public sealed class ObservabilityTests(Stages stages)
         Assert.Equal(value.Length > 4096 ? "Advanced" : "Standard", parameter.GetProperty("Tier").GetString());
         var expected = AgentConfigFile();
         expected["metrics"]!["namespace"] = $"Loyalty/{stage}";
+        expected["logs"]!["logs_collected"]!["files"]!["collect_list"]![0]!["log_group_name"] = $"/loyalty/{stage}/api";
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(value)), value);
         Assert.Equal($"/loyalty/{stage}/cloudwatch-agent", Observability.AgentConfigParameterName(stage));
     }
@@ -189,6 +190,47 @@ public sealed class ObservabilityTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
+    public void AppLogGroup_IsWhereTheAgentShipsTheApisLog_EncryptedAndKeptForTheStagesRetention(string stage)
+    {
+        var group = stages[stage].Resource(stages[stage].LogicalIdAt("Observability/AppLogs/Resource"));
+        var properties = group.GetProperty("Properties");
+        var keyId = Assert.Single(stages[stage].Resources("AWS::KMS::Key"), k => k.LogicalId.StartsWith("LogKey", StringComparison.Ordinal)).LogicalId;
+
+        Assert.Equal($"/loyalty/{stage}/api", properties.GetProperty("LogGroupName").GetString());
+        Assert.Equal(keyId, properties.GetProperty("KmsKeyId").GetProperty("Fn::GetAtt")[0].GetString());
+        Assert.True(properties.GetProperty("RetentionInDays").GetInt32() >= stages[stage].Config.Observability.LogRetentionDays);
+
+        using var agent = JsonDocument.Parse(Observability.AgentConfig(stage));
+        var shipped = Assert.Single(agent.RootElement.GetProperty("logs").GetProperty("logs_collected").GetProperty("files").GetProperty("collect_list").EnumerateArray());
+        Assert.Equal("/var/log/loyalty/api.log", shipped.GetProperty("file_path").GetString());
+        Assert.Equal(properties.GetProperty("LogGroupName").GetString(), shipped.GetProperty("log_group_name").GetString());
+
+        // The instances launch only once the group exists, or the agent would create it without key or retention.
+        var asg = stages[stage].Resource(Assert.Single(stages[stage].Resources("AWS::AutoScaling::AutoScalingGroup")).LogicalId);
+        Assert.Contains(stages[stage].LogicalIdAt("Observability/AppLogs/Resource"), asg.GetProperty("DependsOn").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Theory]
+    [InlineData("dev", "OpsAlerts", "\"OPS ALERT\"")]
+    [InlineData("prod", "AppErrors", "{ ($.LogLevel = \"Error\") || ($.LogLevel = \"Critical\") }")]
+    [InlineData("prod", "WorkerStepFailures", "{ $.EventId = 3902 }")]
+    public void AppLogFilters_CountWhatSomeoneMustHear_AndEachAlarmsOnTheFirst(string stage, string name, string pattern)
+    {
+        var groupId = stages[stage].LogicalIdAt("Observability/AppLogs/Resource");
+        var filter = Assert.Single(stages[stage].Resources("AWS::Logs::MetricFilter"),
+            f => f.Properties.GetProperty("MetricTransformations")[0].GetProperty("MetricName").GetString() == name).Properties;
+        Assert.Equal(groupId, SynthesisedStage.RefOf(filter.GetProperty("LogGroupName")));
+        Assert.Equal(pattern, filter.GetProperty("FilterPattern").GetString());
+        Assert.Equal($"Loyalty/{stage}", filter.GetProperty("MetricTransformations")[0].GetProperty("MetricNamespace").GetString());
+
+        var alarm = Alarm(stage, name);
+        Assert.Equal(name, alarm.GetProperty("MetricName").GetString());
+        Assert.Equal("Sum", alarm.GetProperty("Statistic").GetString());
+        AssertThreshold(alarm, 0, "GreaterThanThreshold", "notBreaching");
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
     public void RdsUnreachableAlarm_FiresWhenNoInstanceHoldsAConnection_OrTheDatabaseStopsReporting(string stage)
     {
         var instanceId = Assert.Single(stages[stage].Resources("AWS::RDS::DBInstance")).LogicalId;
@@ -210,8 +252,8 @@ public sealed class ObservabilityTests(Stages stages)
         var (topicId, _) = Topic(stage);
         var alarms = ObservabilityAlarms(stage).ToList();
 
-        // Six service alarms, and one per dead-letter queue: each bank queue's and the ingest queue's.
-        Assert.Equal(6 + stages[stage].Config.Banks.Count + 1, alarms.Count);
+        // Six service alarms, three on the API's log, and one per dead-letter queue: each bank queue's and the ingest queue's.
+        Assert.Equal(6 + 3 + stages[stage].Config.Banks.Count + 1, alarms.Count);
         foreach (var alarm in alarms)
         {
             Assert.True(alarm.GetProperty("ActionsEnabled").GetBoolean());
@@ -290,12 +332,12 @@ public sealed class ObservabilityTests(Stages stages)
 
         var observability = new Observability(stack, "Observability", new ObservabilityProps
         {
-            Stage = config, Fleet = fleet, Database = database, DeadLetterQueues = queues,
+            Stage = config, Fleet = fleet, Database = database, DeadLetterQueues = queues, LogKey = new Key(stack, "AppLogKey"),
         });
         using var template = JsonDocument.Parse(File.ReadAllText(app.Synth().GetStackArtifact(stack.ArtifactId).TemplateFullPath));
         var resources = template.RootElement.GetProperty("Resources").EnumerateObject().ToList();
 
-        Assert.Equal(8, observability.Alarms.Count);
+        Assert.Equal(11, observability.Alarms.Count);
         var topicId = LogicalId(stack, observability.Topic.Node.DefaultChild!); // a Topic is backed by a CfnTopic
         foreach (var queue in queues)
         {

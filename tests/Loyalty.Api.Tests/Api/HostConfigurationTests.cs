@@ -120,6 +120,16 @@ public sealed class HostConfigurationTests(ApiFixture api)
         });
     }
 
+    [Fact]
+    public async Task InProduction_TheLogIsOneJsonObjectALine_ForTheLogGroupsMetricFilters()
+    {
+        await using var factory = new WebApplicationFactoryWithEnvironment(api.ConnectionString, Environments.Production, developmentIssuer: false);
+
+        var console = factory.Services.GetRequiredService<IOptionsMonitor<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().CurrentValue;
+
+        Assert.Equal(Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json, console.FormatterName);
+    }
+
     [Theory]
     [InlineData("Production")]
     [InlineData("Staging")]

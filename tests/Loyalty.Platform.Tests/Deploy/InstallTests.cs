@@ -43,6 +43,9 @@ public sealed class InstallTests(PublishedBundle bundle)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
             File.GetUnixFileMode(settings));
         Assert.Empty(Directory.EnumerateFileSystemEntries(settings));
+        var rotation = await File.ReadAllTextAsync(Path.Combine(root, "etc", "logrotate.d", "loyalty"));
+        Assert.StartsWith("/var/log/loyalty/api.log {", rotation.Split('\n').First(l => l.StartsWith('/')), StringComparison.Ordinal);
+        Assert.Contains("copytruncate", rotation, StringComparison.Ordinal);
         // Enabled only by the launch template's user data, once the stage is known.
         Assert.False(Directory.Exists(Path.Combine(root, "etc", "systemd", "system", "multi-user.target.wants")));
     }
@@ -72,6 +75,8 @@ public sealed class InstallTests(PublishedBundle bundle)
         {
             "Type=notify", "User=loyalty", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
             "ProtectHome=yes", "CapabilityBoundingSet=", "EnvironmentFile=/etc/loyalty/api.env", "Requires=loyalty-config.service",
+            // The file the CloudWatch agent ships (cloudwatch-agent.json's collect_list).
+            "StandardOutput=append:/var/log/loyalty/api.log", "LogsDirectory=loyalty",
         })
         {
             Assert.Contains($"\n{setting}\n", unit, StringComparison.Ordinal);
