@@ -19,7 +19,7 @@ public sealed class EdgePolicyTests
     {
         var gate = new Gate(stage);
         var alb = LoadBalancer(gate, Attributes(deletionProtection: true));
-        Https(gate, alb, ModernPolicy);
+        _ = Https(gate, alb, ModernPolicy);
         HttpRedirect(gate, alb);
         var acl = WebAcl(gate, alb, EdgeRules.RequiredRuleGroups, countOnly: null);
         Logging(gate, acl);
@@ -197,14 +197,7 @@ public sealed class EdgePolicyTests
     public void Edge8_AFixedResponseAndAnApiPathRule_Pass()
     {
         var gate = new Gate();
-        var alb = LoadBalancer(gate, Attributes());
-        var https = new CfnListener(gate.Stack, "Https", new CfnListenerProps
-        {
-            LoadBalancerArn = alb.Ref,
-            Port = 443,
-            Protocol = "HTTPS",
-            DefaultActions = new object[] { new CfnListener.ActionProperty { Type = "fixed-response", FixedResponseConfig = new CfnListener.FixedResponseConfigProperty { StatusCode = "404" } } },
-        });
+        var https = Https(gate, LoadBalancer(gate, Attributes()), ModernPolicy);
         ForwardRule(gate, https, "Api", 1, "/v1/*");
 
         Assert.Empty(gate.Findings(EdgeRules.OnlyApiPaths.Id));
@@ -340,8 +333,8 @@ public sealed class EdgePolicyTests
             LoadBalancerAttributes = attributes,
         });
 
-    private static void Https(Gate gate, CfnLoadBalancer alb, string sslPolicy) =>
-        _ = new CfnListener(gate.Stack, "Https", new CfnListenerProps
+    private static CfnListener Https(Gate gate, CfnLoadBalancer alb, string sslPolicy) =>
+        new(gate.Stack, "Https", new CfnListenerProps
         {
             LoadBalancerArn = alb.Ref,
             Port = 443,
