@@ -31,6 +31,11 @@ retry() {
 parameters=$(retry aws ssm get-parameters-by-path --path "$LOYALTY_PARAMETER_PATH" --recursive --with-decryption --output json)
 secret=$(retry aws secretsmanager get-secret-value --secret-id "$LOYALTY_DB_SECRET_ARN" --query SecretString --output text)
 
+# The API's log: systemd appends the service's output to it (loyalty-api.service) under the unit's UMask, so it is
+# made here first, readable by the CloudWatch agent (user cwagent) that ships it.
+install -d -m 0755 "$root/var/log/loyalty"
+[[ -e $root/var/log/loyalty/api.log ]] || install -m 0644 /dev/null "$root/var/log/loyalty/api.log"
+
 umask 077
 tmp=$(mktemp "$etc/.api.env.XXXXXX")
 trap 'rm -f "$tmp"' EXIT

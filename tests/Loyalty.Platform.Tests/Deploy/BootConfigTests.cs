@@ -51,6 +51,9 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
             "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=Required\"",
         ], lines);
         Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
+        // The API's log exists before systemd appends to it, readable by the CloudWatch agent's user.
+        var log = Path.Combine(root, "var", "log", "loyalty", "api.log");
+        Assert.True(File.GetUnixFileMode(log).HasFlag(UnixFileMode.OtherRead), $"{log} is not readable by the agent");
         Assert.Equal(["api.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
     }
 
