@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Dapper;
 using Loyalty.Platform.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -73,7 +72,7 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
         {
             try
             {
-                caught = await WaitForUnreadRequestsAsync(victim.Port, Workers, load);
+                caught = await WaitUntilEveryWorkerWaitsAsync(victim.Port, load);
             }
             finally
             {
@@ -134,33 +133,37 @@ public sealed class ZeroDowntimeTests(ClusterFixture cluster, ITestOutputHelper 
     }
 
     /// <summary>
-    /// Waits until <paramref name="count"/> requests sit unread on the stopped instance: connections to its port
-    /// whose receive queue holds bytes. The kernel accepts and buffers them while the process cannot run.
+    /// Waits until every worker waits on the stopped instance: no request has finished for <see cref="Quiet"/>. At
+    /// this pace a worker with a request on a running instance finishes one every few hundred milliseconds. Counting
+    /// connections with unread bytes on the victim's port would miss a request it had read just before the stop.
     /// </summary>
-    private static async Task<int> WaitForUnreadRequestsAsync(int port, int count, LoadGeneration load)
+    private static async Task<int> WaitUntilEveryWorkerWaitsAsync(int port, LoadGeneration load)
     {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(8); // under the generator's 10 s request timeout
+        var stoppedAt = DateTimeOffset.UtcNow;
+        var deadline = stoppedAt + TimeSpan.FromSeconds(8); // under the generator's 10 s request timeout
         while (true)
         {
-            var sockets = (await Processes.RunAsync("ss", ["-Htn", "state", "established", $"( sport = :{port} )"])).EnsureSuccess("ss").Output;
-            var unread = sockets.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Count(line => int.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) > 0);
-            if (unread >= count)
+            var finished = load.Finished();
+            var lastFinish = finished.Select(r => r.StartedAt.AddMilliseconds(r.Ms)).Append(stoppedAt).Max();
+            if (DateTimeOffset.UtcNow - lastFinish >= Quiet)
             {
-                return unread;
+                return Workers;
             }
 
             if (DateTimeOffset.UtcNow > deadline)
             {
-                // What the workers did last says where the missing ones were instead.
-                var last = load.Finished().TakeLast(count);
-                throw new TimeoutException($"only {unread} of {count} requests reached the stopped instance on port {port}:\n{sockets}\n"
-                    + $"last finished requests:\n{string.Join("\n", last)}");
+                // Which requests still finished, and what sits on the victim's sockets, say where the free worker was.
+                var sockets = (await Processes.RunAsync("ss", ["-Htn", "state", "established", $"( sport = :{port} )"])).EnsureSuccess("ss").Output;
+                throw new TimeoutException($"requests kept finishing for 8 s after the instance on port {port} stopped; the last of them:\n"
+                    + $"{string.Join("\n", finished.Where(r => r.StartedAt.AddMilliseconds(r.Ms) > stoppedAt).TakeLast(Workers))}\n"
+                    + $"its sockets:\n{sockets}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
     }
+
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1.5);
 
     private async Task AssertEachAccrualStoredOnceAsync(IReadOnlyList<LoggedRequest> accruals, bool mustExist)
     {
