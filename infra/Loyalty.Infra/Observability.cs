@@ -62,6 +62,9 @@ public sealed class Observability : Construct
     public const string IoWaitMetric = "cpu_usage_iowait";
     public const string StealMetric = "cpu_usage_steal";
 
+    /// <summary>The fulfilment watch's oldest-unpublished-event age, in seconds; its other gauges are counts.</summary>
+    public const string OutboxBacklogMetric = "OutboxBacklog";
+
     private const double BytesPerGiB = 1024d * 1024 * 1024;
 
     /// <summary>SSM's standard tier holds at most 4 KB; a larger agent configuration needs the advanced tier.</summary>
@@ -95,6 +98,7 @@ public sealed class Observability : Construct
         (RdsCpuAlarm, RdsFreeStorageAlarm, RdsUnreachableAlarm) = WatchDatabase(settings, database, notify);
         var queueDepths = WatchDeadLetterQueues(deadLetterQueues, notify);
         (AppLogGroup, AppLogMetrics) = WatchAppLogs(stage, fleet, props.LogKey, notify);
+        PipelineMetrics = WatchPipeline(AppLogGroup, notify);
         Dashboard = BuildDashboard(stage, fleet, database, queueDepths);
         if (settings.GuardDuty)
         {
@@ -131,6 +135,9 @@ public sealed class Observability : Construct
 
     /// <summary>The API's JSON log lines, shipped by the agent (cloudwatch-agent.json), under the log key, kept for the stage's retention.</summary>
     public LogGroup AppLogGroup { get; }
+
+    /// <summary>The fulfilment watch's gauges (<see cref="PipelineWatchLine"/>) read from <see cref="AppLogGroup"/>, by metric name; each has an alarm.</summary>
+    public IReadOnlyDictionary<string, IMetric> PipelineMetrics { get; }
 
     /// <summary>What the metric filters count in <see cref="AppLogGroup"/>, by metric name; each has an alarm.</summary>
     public IReadOnlyDictionary<string, IMetric> AppLogMetrics { get; }
@@ -264,8 +271,13 @@ public sealed class Observability : Construct
                 [db.MetricDatabaseConnections(new MetricOptions { Statistic = Stats.MAXIMUM, Period = minute, Label = "Connections" })]),
             Graph("Database free storage (bytes)",
                 [db.MetricFreeStorageSpace(new MetricOptions { Statistic = Stats.MINIMUM, Period = minute, Label = "Free storage" })]));
-        dashboard.AddWidgets(Graph("API log: ops alerts, errors, failing fulfilment steps",
-            [.. AppLogMetrics.Select(m => ((Metric)m.Value).With(new MetricOptions { Label = m.Key }))]));
+        IMetric[] Labelled(IEnumerable<KeyValuePair<string, IMetric>> metrics) =>
+            [.. metrics.Select(m => ((Metric)m.Value).With(new MetricOptions { Label = m.Key }))];
+        dashboard.AddWidgets(
+            Graph("API log: ops alerts, errors, failing fulfilment steps", Labelled(AppLogMetrics)),
+            Graph("Fulfilment: oldest unpublished event (s) / stuck batches, missed cutoffs",
+                Labelled(PipelineMetrics.Where(m => m.Key == OutboxBacklogMetric)),
+                Labelled(PipelineMetrics.Where(m => m.Key != OutboxBacklogMetric))));
         if (queueDepths.Count > 0)
         {
             dashboard.AddWidgets(new GraphWidget(new GraphWidgetProps
@@ -451,6 +463,43 @@ public sealed class Observability : Construct
         }
 
         return (group, metrics);
+    }
+
+    /// <summary>
+    /// The fulfilment watch's line, logged each minute by every instance (the same numbers from each), as three
+    /// gauges with an alarm each: what is stuck without anything failing loudly.
+    /// </summary>
+    private Dictionary<string, IMetric> WatchPipeline(LogGroup group, SnsAction notify)
+    {
+        var gauges = new (string Name, string Field, int Threshold, string Description)[]
+        {
+            (OutboxBacklogMetric, PipelineWatchLine.OldestUnpublishedSeconds, PipelineWatchLine.OldestUnpublishedAlarmSeconds,
+                $"A bank's oldest notification has waited over {PipelineWatchLine.OldestUnpublishedAlarmSeconds / 60} minutes for its "
+                + "queue: the queue refuses it (deleted, its key policy), the bank polls the feed meanwhile; the log says which bank"),
+            ("StuckBatches", PipelineWatchLine.StuckBatches, 0,
+                $"A batch's file has not been confirmed for {PipelineWatchLine.StuckBatchMinutes} minutes: S3 or the database refuses "
+                + "the export, and the partner has no file"),
+            ("MissedCutoffs", PipelineWatchLine.ProgrammesPastCutoff, 0,
+                $"A programme's cutoff passed {PipelineWatchLine.MissedCutoffMinutes} minutes ago with no export for it: the log line "
+                + "names the programme"),
+        };
+        var metrics = new Dictionary<string, IMetric>();
+        foreach (var (name, field, threshold, description) in gauges)
+        {
+            var filter = group.AddMetricFilter(name, new MetricFilterOptions
+            {
+                FilterPattern = FilterPattern.Literal($"{{ $.EventId = {PipelineWatchLine.EventId.ToString(CultureInfo.InvariantCulture)} }}"),
+                MetricNamespace = Namespace,
+                MetricName = name,
+                MetricValue = $"$.State.{field}",
+            });
+            var metric = filter.Metric(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(5) });
+            // No line means no worker runs: the fleet's own alarms (unhealthy hosts, 5xx) say so, not these.
+            AddAlarm(name, metric, threshold, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING, notify, description);
+            metrics[name] = metric;
+        }
+
+        return metrics;
     }
 
     /// <summary>An alarm per dead-letter queue; returns their depths for the dashboard.</summary>

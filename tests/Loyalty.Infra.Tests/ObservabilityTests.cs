@@ -5,6 +5,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using Loyalty.Core;
 
 namespace Loyalty.Infra.Tests;
 
@@ -230,6 +231,27 @@ public sealed class ObservabilityTests(Stages stages)
     }
 
     [Theory]
+    [InlineData("dev", "OutboxBacklog", PipelineWatchLine.OldestUnpublishedSeconds, PipelineWatchLine.OldestUnpublishedAlarmSeconds)]
+    [InlineData("prod", "OutboxBacklog", PipelineWatchLine.OldestUnpublishedSeconds, PipelineWatchLine.OldestUnpublishedAlarmSeconds)]
+    [InlineData("prod", "StuckBatches", PipelineWatchLine.StuckBatches, 0)]
+    [InlineData("prod", "MissedCutoffs", PipelineWatchLine.ProgrammesPastCutoff, 0)]
+    public void PipelineGauges_ReadTheWatchLinesField_AndAlarmOnItsMaximum(string stage, string name, string field, int threshold)
+    {
+        var filter = Assert.Single(stages[stage].Resources("AWS::Logs::MetricFilter"),
+            f => f.Properties.GetProperty("MetricTransformations")[0].GetProperty("MetricName").GetString() == name).Properties;
+        Assert.Equal(stages[stage].LogicalIdAt("Observability/AppLogs/Resource"), SynthesisedStage.RefOf(filter.GetProperty("LogGroupName")));
+        Assert.Equal($"{{ $.EventId = {PipelineWatchLine.EventId} }}", filter.GetProperty("FilterPattern").GetString());
+        var transformation = filter.GetProperty("MetricTransformations")[0];
+        Assert.Equal($"$.State.{field}", transformation.GetProperty("MetricValue").GetString());
+        Assert.False(transformation.TryGetProperty("DefaultValue", out _), "a default would report 0 for every other line");
+
+        var alarm = Alarm(stage, name);
+        Assert.Equal(name, alarm.GetProperty("MetricName").GetString());
+        Assert.Equal("Maximum", alarm.GetProperty("Statistic").GetString());
+        AssertThreshold(alarm, threshold, "GreaterThanThreshold", "notBreaching");
+    }
+
+    [Theory]
     [MemberData(nameof(StageNames))]
     public void RdsUnreachableAlarm_FiresWhenNoInstanceHoldsAConnection_OrTheDatabaseStopsReporting(string stage)
     {
@@ -252,8 +274,9 @@ public sealed class ObservabilityTests(Stages stages)
         var (topicId, _) = Topic(stage);
         var alarms = ObservabilityAlarms(stage).ToList();
 
-        // Six service alarms, three on the API's log, and one per dead-letter queue: each bank queue's and the ingest queue's.
-        Assert.Equal(6 + 3 + stages[stage].Config.Banks.Count + 1, alarms.Count);
+        // Six service alarms, three on the API's log, three on its fulfilment watch, and one per dead-letter queue: each
+        // bank queue's and the ingest queue's.
+        Assert.Equal(6 + 3 + 3 + stages[stage].Config.Banks.Count + 1, alarms.Count);
         foreach (var alarm in alarms)
         {
             Assert.True(alarm.GetProperty("ActionsEnabled").GetBoolean());
@@ -337,7 +360,7 @@ public sealed class ObservabilityTests(Stages stages)
         using var template = JsonDocument.Parse(File.ReadAllText(app.Synth().GetStackArtifact(stack.ArtifactId).TemplateFullPath));
         var resources = template.RootElement.GetProperty("Resources").EnumerateObject().ToList();
 
-        Assert.Equal(11, observability.Alarms.Count);
+        Assert.Equal(14, observability.Alarms.Count); // six service, six on the API's log, two dead-letter queues
         var topicId = LogicalId(stack, observability.Topic.Node.DefaultChild!); // a Topic is backed by a CfnTopic
         foreach (var queue in queues)
         {

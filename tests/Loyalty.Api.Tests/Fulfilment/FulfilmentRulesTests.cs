@@ -589,7 +589,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
 
     /// <summary>
     /// One bank's queue deleted under traffic: that bank's notifications wait (never lost), every other bank's are
-    /// delivered, the waiting bank's age shows on the gauge, and it catches up once its queue is back.
+    /// delivered, the waiting bank's age shows on the watch's gauge, and it catches up once its queue is back.
     /// </summary>
     [Fact]
     public async Task OneBanksQueueGone_HoldsBackOnlyThatBank_WhichCatchesUpWhenItIsBack()
@@ -597,8 +597,10 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = meters.GetRequiredService<IMeterFactory>();
         var log = new ListLogger<EventPublisher>();
-        using var publisher = new EventPublisher(fixture.Get<MySqlDataSource>(), fixture.Sqs, fixture.Get<IOptions<FulfilmentOptions>>(),
-            fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, log, meterFactory);
+        var publisher = new EventPublisher(fixture.Get<MySqlDataSource>(), fixture.Sqs, fixture.Get<IOptions<FulfilmentOptions>>(),
+            fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, log);
+        using var watch = new PipelineWatch(fixture.Get<MySqlDataSource>(), fixture.Get<CatalogueStore>(), fixture.Get<IOptions<FulfilmentOptions>>(),
+            TimeProvider.System, NullLogger<PipelineWatch>.Instance, meterFactory);
         // What earlier tests left unpublished goes first, so this test waits for its own events only.
         await publisher.PublishAsync(CancellationToken.None);
         var harbQueue = fixture.Aws.BankQueue("HARB");
@@ -615,6 +617,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
 
             Assert.False(await UnpublishedAsync(nval));
             Assert.True(await UnpublishedAsync(harb));
+            await watch.MeasureAsync(CancellationToken.None);
             Assert.True(OldestUnpublishedAges(meterFactory).TryGetValue("HARB", out var age) && age >= 0, "no age for HARB on the gauge");
         }
         finally
@@ -638,6 +641,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
 
         Assert.False(await UnpublishedAsync(harb),
             $"HARB's event was not published after its queue came back; the publisher said:\n{string.Join('\n', log.Lines.TakeLast(20))}");
+        await watch.MeasureAsync(CancellationToken.None);
         Assert.False(OldestUnpublishedAges(meterFactory).ContainsKey("HARB"));
     }
 
@@ -656,14 +660,14 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             lines.Enqueue($"{logLevel} {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
     }
 
-    /// <summary>What the publisher's gauge reports now, per bank.</summary>
+    /// <summary>What the watch's gauge reports now, per bank.</summary>
     private static Dictionary<string, double> OldestUnpublishedAges(IMeterFactory scope)
     {
         var ages = new Dictionary<string, double>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Scope == scope && instrument.Name == EventPublisher.OldestUnpublishedAgeMetric)
+            if (instrument.Meter.Scope == scope && instrument.Name == PipelineWatch.OldestUnpublishedAgeMetric)
             {
                 l.EnableMeasurementEvents(instrument);
             }

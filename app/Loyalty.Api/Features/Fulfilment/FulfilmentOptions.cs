@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Loyalty.Core;
 
 namespace Loyalty.Api.Features.Fulfilment;
 
@@ -45,6 +46,18 @@ public sealed class FulfilmentOptions
     /// </summary>
     [Range(1, int.MaxValue)]
     public int? MaxRowsPerFile { get; set; }
+
+    /// <summary>How often each instance measures the pipeline and logs the line its alarms read (<see cref="PipelineWatch"/>).</summary>
+    [Range(10, 3600)]
+    public int WatchSeconds { get; set; } = 60;
+
+    /// <summary>A batch whose file is still unconfirmed after this long is stuck.</summary>
+    [Range(1, 1440)]
+    public int StuckBatchMinutes { get; set; } = PipelineWatchLine.StuckBatchMinutes;
+
+    /// <summary>A programme whose cutoff passed this long ago with no export for it has missed its cutoff.</summary>
+    [Range(1, 1440)]
+    public int MissedCutoffMinutes { get; set; } = PipelineWatchLine.MissedCutoffMinutes;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Bucket);
 }

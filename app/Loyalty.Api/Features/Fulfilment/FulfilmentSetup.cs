@@ -27,6 +27,7 @@ public static class FulfilmentSetup
         services.AddSingleton<HandbackIntake>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<ExpirySweep>();
+        services.AddSingleton<PipelineWatch>();
         if (withWorker)
         {
             services.AddHostedService<FulfilmentWorker>();

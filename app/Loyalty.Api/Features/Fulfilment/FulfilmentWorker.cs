@@ -7,8 +7,9 @@ namespace Loyalty.Api.Features.Fulfilment;
 
 /// <summary>
 /// Fulfilment inside every API instance: exports at each cutoff, ingests handbacks as the bucket
-/// announces them (and by listing, as a safety net), publishes events, sweeps expiries. Every step takes
-/// a database lock or claim, so running it on every instance of a fleet does each piece of work once.
+/// announces them (and by listing, as a safety net), publishes events, sweeps expiries, and watches the pipeline
+/// (<see cref="PipelineWatch"/>). Every step takes a database lock or claim, so running it on every instance of a
+/// fleet does each piece of work once; the watch only reads, so each instance reports the same numbers.
 /// A failing step is logged and retried on the next tick; it never stops the others.
 /// </summary>
 /// <remarks>
@@ -36,6 +37,7 @@ public sealed partial class FulfilmentWorker(
         var intake = services.GetRequiredService<HandbackIntake>();
         var publisher = services.GetRequiredService<EventPublisher>();
         var sweep = services.GetRequiredService<ExpirySweep>();
+        var watch = services.GetRequiredService<PipelineWatch>();
 
         return Task.WhenAll(
             EveryAsync(TimeSpan.FromSeconds(settings.ScheduleSeconds), "schedule", async ct =>
@@ -46,6 +48,7 @@ public sealed partial class FulfilmentWorker(
                 await GuardedAsync("expiry sweep", sweep.SweepAsync, ct);
             }, stoppingToken),
             EveryAsync(TimeSpan.FromSeconds(settings.PublishSeconds), "publish", publisher.PublishAsync, stoppingToken),
+            EveryAsync(TimeSpan.FromSeconds(settings.WatchSeconds), "watch", watch.MeasureAsync, stoppingToken),
             string.IsNullOrWhiteSpace(settings.IngestQueueUrl)
                 ? Task.CompletedTask
                 : EveryAsync(TimeSpan.FromSeconds(1), "ingest queue", ct => intake.IngestQueuedAsync(IngestQueueWaitSeconds, ct), stoppingToken));

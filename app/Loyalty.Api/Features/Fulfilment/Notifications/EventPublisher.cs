@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS;
@@ -20,15 +19,9 @@ namespace Loyalty.Api.Features.Fulfilment.Notifications;
 /// feed first, so a bank never hears of an event it cannot poll. One publisher at a time across the fleet
 /// (session lock): two could otherwise send a transaction's events to its message group out of order.
 /// </summary>
-/// <remarks>
-/// The age of each bank's oldest unpublished event is the gauge <see cref="OldestUnpublishedAgeMetric"/>
-/// (seconds, tagged <c>bank</c>), reported by the instance that publishes: a stuck queue shows as a growing age.
-/// </remarks>
-public sealed partial class EventPublisher : IDisposable
+/// <remarks>A bank held back shows as a growing age of its oldest unpublished event (<see cref="PipelineWatch"/>).</remarks>
+public sealed partial class EventPublisher
 {
-    public const string MeterName = "Loyalty.Fulfilment";
-    public const string OldestUnpublishedAgeMetric = "loyalty.events.oldest_unpublished_age";
-
     private const int ClaimSize = 100;
     private const int SqsBatchSize = 10;
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
@@ -40,9 +33,7 @@ public sealed partial class EventPublisher : IDisposable
     private readonly IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json;
     private readonly TimeProvider time;
     private readonly ILogger<EventPublisher> logger;
-    private readonly Meter meter;
     private readonly Dictionary<string, (int Failures, DateTimeOffset NextAttempt)> backoff = new(StringComparer.Ordinal);
-    private volatile IReadOnlyList<(string Bank, double AgeSeconds)> oldestUnpublished = [];
 
     public EventPublisher(
         MySqlDataSource database,
@@ -50,8 +41,7 @@ public sealed partial class EventPublisher : IDisposable
         IOptions<FulfilmentOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         TimeProvider time,
-        ILogger<EventPublisher> logger,
-        IMeterFactory? meters = null)
+        ILogger<EventPublisher> logger)
     {
         this.database = database;
         this.sqs = sqs;
@@ -59,10 +49,6 @@ public sealed partial class EventPublisher : IDisposable
         this.json = json;
         this.time = time;
         this.logger = logger;
-        meter = meters?.Create(MeterName) ?? new Meter(MeterName);
-        meter.CreateObservableGauge(OldestUnpublishedAgeMetric,
-            () => oldestUnpublished.Select(o => new Measurement<double>(o.AgeSeconds, new KeyValuePair<string, object?>("bank", o.Bank))),
-            unit: "s", description: "Age of each bank's oldest event not yet on its queue.");
     }
 
     /// <summary>Publishes until nothing is left for any bank that accepts; returns how many events were sent.</summary>
@@ -78,7 +64,6 @@ public sealed partial class EventPublisher : IDisposable
         await using var held = await SessionLock.TryAcquireAsync(connection, "loyalty-publish", cancellationToken);
         if (held is null)
         {
-            oldestUnpublished = [];
             return 0;
         }
 
@@ -88,14 +73,8 @@ public sealed partial class EventPublisher : IDisposable
             sent += await PublishBankAsync(connection, bank, queueUrl, cancellationToken);
         }
 
-        var now = time.GetUtcNow();
-        oldestUnpublished = [.. (await connection.QueryAsync<(string Bank, DateTime Oldest)>(new CommandDefinition(EventsSql.OldestUnpublished,
-            new { Banks = queues.Keys.ToArray() }, cancellationToken: cancellationToken)))
-            .Select(o => (o.Bank, Math.Max(0, (now - new DateTimeOffset(o.Oldest, TimeSpan.Zero)).TotalSeconds)))];
         return sent;
     }
-
-    public void Dispose() => meter.Dispose();
 
     /// <summary>One bank's events, unless it is backing off; a failure is logged and backs it off, never thrown.</summary>
     private async Task<int> PublishBankAsync(MySqlConnection connection, string bank, string queueUrl, CancellationToken cancellationToken)
