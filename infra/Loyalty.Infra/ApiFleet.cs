@@ -85,11 +85,13 @@ public sealed class ApiFleet : Construct
         {
             Vpc = vpc,
             Description = "Loyalty API instances: app port from the ALB, SSH from the bastion",
-            // The hosts call AWS APIs (SSM, CloudWatch, S3, SQS, Secrets Manager, Cognito) through NAT and the
-            // database, whose rules the Database construct owns.
-            AllowAllOutbound = true,
+            // Out only to what the hosts call: the database (the Database construct adds that rule when it admits
+            // the group) and AWS APIs over HTTPS.
+            AllowAllOutbound = false,
         });
         AppSecurityGroup.AddIngressRule(bastion, Port.Tcp(SshPort), "SSH from the bastion only");
+        AppSecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(HttpsPort),
+            "AWS APIs (SSM, Secrets Manager, CloudWatch, SQS, Auto Scaling; S3 by its gateway endpoint) and Cognito's keys, over HTTPS");
 
         LoadBalancerSecurityGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
         {

@@ -222,6 +222,7 @@ public sealed class Database : Construct
     public void Admit(ISecurityGroup client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        SecurityGroup.AddIngressRule(client, Port.Tcp(MariaDbPort), $"MariaDB from {client.Node.Path}");
+        // Both ends: the client's egress too, where its group does not allow all outbound traffic.
+        SecurityGroup.Connections.AllowFrom(client, Port.Tcp(MariaDbPort), $"MariaDB from {client.Node.Path}");
     }
 }

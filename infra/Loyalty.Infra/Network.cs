@@ -47,6 +47,13 @@ public sealed class Network : Construct
             RestrictDefaultSecurityGroup = false,
         });
 
+        // Partner files (member data) between the app hosts and their bucket stay on AWS's network, not the NAT's.
+        S3Endpoint = Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions
+        {
+            Service = GatewayVpcEndpointAwsService.S3,
+            Subnets = [new SubnetSelection { SubnetGroupName = AppTier }],
+        });
+
         var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
         {
             EncryptionKey = logKey,
@@ -61,6 +68,8 @@ public sealed class Network : Construct
     }
 
     public Vpc Vpc { get; }
+
+    public GatewayVpcEndpoint S3Endpoint { get; }
 
     private static readonly (int Days, RetentionDays Value)[] Retentions =
     [

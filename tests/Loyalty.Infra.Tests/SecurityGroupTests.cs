@@ -6,7 +6,8 @@ namespace Loyalty.Infra.Tests;
 /// <summary>
 /// Every security-group rule in each stage, inline or as its own resource, against the exact set the design allows:
 /// the ALB from the internet on 80/443, the app only from the ALB (and SSH from the bastion), the bastion's SSH only
-/// from the stage's allow-list, the database only from the app and the bastion. Nothing else.
+/// from the stage's allow-list, the database only from the app and the bastion; out of the app, HTTPS and the database
+/// only. Nothing else.
 /// </summary>
 [Collection(StagesSuite.Name)]
 public sealed class SecurityGroupTests(Stages stages)
@@ -69,6 +70,25 @@ public sealed class SecurityGroupTests(Stages stages)
         Assert.DoesNotContain(egress, r => r.Source is Anywhere or "::/0");
         // CDK keeps a match-nothing placeholder (ICMP 252/86 to 255.255.255.255/32) on a group with no inline egress.
         Assert.Equal([new Rule("alb", "tcp", appPort, appPort, "sg:app")], egress.Where(r => r.Source != "255.255.255.255/32"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void AppHosts_SendOnlyHttpsOut_AndToTheDatabaseOnItsPort(string stage)
+    {
+        var egress = EgressRules(stage).Where(r => r.Group == "app").ToList();
+
+        Assert.Equal(Sorted(
+            [
+                new Rule("app", "tcp", ApiFleet.HttpsPort, ApiFleet.HttpsPort, Anywhere),
+                new Rule("app", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:db"),
+            ]), Sorted(egress));
+
+        // The partner files go to S3 through the VPC's gateway endpoint, routed from the app tier's subnets.
+        var endpoint = Assert.Single(stages[stage].Resources("AWS::EC2::VPCEndpoint")).Properties;
+        Assert.Equal("Gateway", endpoint.GetProperty("VpcEndpointType").GetString());
+        Assert.Contains(".s3", endpoint.GetProperty("ServiceName").GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(stages[stage].Config.AvailabilityZones.Count, endpoint.GetProperty("RouteTableIds").GetArrayLength());
     }
 
     private List<Rule> IngressRules(string stage) => Rules(stage, "SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId");

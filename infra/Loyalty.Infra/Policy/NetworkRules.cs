@@ -26,7 +26,48 @@ public static class NetworkRules
         "admit port 22 on the bastion only from the stage's SshAllowList CIDRs and on the app group only from the bastion's security group; nowhere else",
         SshFaults);
 
+    public static readonly PolicyRule AppEgressLimited = new(
+        "LOY-NET-4", Severity.Error, "Network", "App hosts reach only what they need",
+        "set AllowAllOutbound = false on the app's security group and add egress per need: TCP 443 for AWS APIs, the database's port to its security group",
+        AppEgressFaults);
+
     private static readonly int[] PublicPorts = [80, 443];
+
+    /// <summary>The security groups the launch templates put on instances: the app hosts.</summary>
+    private static HashSet<string?> AppGroups(PolicyContext ctx) => ctx.OfType("AWS::EC2::LaunchTemplate")
+        .SelectMany(t => t.Properties.At("LaunchTemplateData", "SecurityGroupIds").Items()
+            .Concat(t.Properties.At("LaunchTemplateData", "NetworkInterfaces").Items().SelectMany(n => n.Get("Groups").Items()))
+            .Select(Cfn.ReferencedId))
+        .ToHashSet();
+
+    private static IEnumerable<string> AppEgressFaults(PolicyResource r, PolicyContext ctx)
+    {
+        if (r.Type != "AWS::EC2::SecurityGroup" || !AppGroups(ctx).Contains(r.LogicalId))
+        {
+            yield break;
+        }
+
+        var inline = r.Properties.Get("SecurityGroupEgress").Items().ToList();
+        if (inline.Count == 0)
+        {
+            yield return "the app's security group lists no egress, so CloudFormation lets it send anything anywhere";
+        }
+
+        var standalone = ctx.OfType("AWS::EC2::SecurityGroupEgress")
+            .Where(e => Cfn.ReferencedId(e.Properties.Get("GroupId")) == r.LogicalId)
+            .Select(e => e.Properties);
+        foreach (var rule in inline.Concat(standalone))
+        {
+            var anywhere = rule.Get("CidrIp").Text() == "0.0.0.0/0" || rule.Get("CidrIpv6").Text() == "::/0";
+            var from = rule.Get("FromPort").Number();
+            var to = rule.Get("ToPort").Number();
+            var onePort = rule.Get("IpProtocol").Text() is "tcp" or "6" && from is not null && from == to;
+            if (anywhere && !onePort)
+            {
+                yield return $"egress to anywhere on {rule.Get("IpProtocol").Text()} {from}-{to}: more than one port";
+            }
+        }
+    }
 
     private static IEnumerable<string> SshFaults(PolicyResource r, PolicyContext ctx)
     {
@@ -39,11 +80,7 @@ public static class NetworkRules
         var bastionGroups = ctx.OfType("AWS::EC2::Instance")
             .SelectMany(i => i.Properties.Get("SecurityGroupIds").Items().Select(Cfn.ReferencedId))
             .ToHashSet();
-        var appGroups = ctx.OfType("AWS::EC2::LaunchTemplate")
-            .SelectMany(t => t.Properties.At("LaunchTemplateData", "SecurityGroupIds").Items()
-                .Concat(t.Properties.At("LaunchTemplateData", "NetworkInterfaces").Items().SelectMany(n => n.Get("Groups").Items()))
-                .Select(Cfn.ReferencedId))
-            .ToHashSet();
+        var appGroups = AppGroups(ctx);
         foreach (var (group, rule) in rules.Where(x => CoversSsh(x.Rule)))
         {
             var cidr = rule.Get("CidrIp").Text();

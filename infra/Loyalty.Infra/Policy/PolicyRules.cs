@@ -8,6 +8,7 @@ public static class PolicyRules
         NetworkRules.FlowLogs,
         NetworkRules.NoOpenIngress,
         NetworkRules.SshRestricted,
+        NetworkRules.AppEgressLimited,
         ComputeRules.Imdsv2,
         ComputeRules.EncryptedDisks,
         ComputeRules.GoldenAmiPrivateHosts,

@@ -110,6 +110,63 @@ public sealed class NetworkPolicyTests
         Gate.AssertFinding(gate.Errors(NetworkRules.SshRestricted.Id), NetworkRules.SshRestricted, "Gate-dev/BastionSg");
     }
 
+    [Fact]
+    public void Net4_AppGroupWithHttpsAndTheDatabaseOnly_HasNoFinding()
+    {
+        var gate = new Gate();
+        var vpc = new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 1, NatGateways = 0 });
+        var app = AppGroup(gate, vpc, allowAllOutbound: false);
+        app.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "AWS APIs");
+        var database = new SecurityGroup(gate.Stack, "DbSg", new SecurityGroupProps { Vpc = vpc, AllowAllOutbound = false });
+        database.Connections.AllowFrom(app, Port.Tcp(3306), "MariaDB");
+
+        Assert.Empty(gate.Findings(NetworkRules.AppEgressLimited.Id));
+    }
+
+    [Fact]
+    public void Net4_AppGroupAllowingAllOutbound_Fails()
+    {
+        var gate = new Gate();
+        AppGroup(gate, new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 1, NatGateways = 0 }), allowAllOutbound: true);
+
+        Gate.AssertFinding(gate.Errors(NetworkRules.AppEgressLimited.Id), NetworkRules.AppEgressLimited, "Gate-dev/AppSg/Resource");
+    }
+
+    [Fact]
+    public void Net4_AppGroupListingNoEgress_FailsAsCloudFormationThenAllowsAll()
+    {
+        var gate = new Gate();
+        var app = new CfnSecurityGroup(gate.Stack, "AppSg", new CfnSecurityGroupProps { GroupDescription = "app" });
+        _ = new CfnLaunchTemplate(gate.Stack, "AppTemplate", new CfnLaunchTemplateProps
+        {
+            LaunchTemplateData = new CfnLaunchTemplate.LaunchTemplateDataProperty { ImageId = "ami-12345678", SecurityGroupIds = [app.AttrGroupId] },
+        });
+
+        Gate.AssertFinding(gate.Errors(NetworkRules.AppEgressLimited.Id), NetworkRules.AppEgressLimited, "Gate-dev/AppSg");
+    }
+
+    [Fact]
+    public void Net4_AppGroupWithEveryTcpPortToAnywhere_Fails()
+    {
+        var gate = new Gate();
+        var app = AppGroup(gate, new Vpc(gate.Stack, "Vpc", new VpcProps { MaxAzs = 1, NatGateways = 0 }), allowAllOutbound: false);
+        app.AddEgressRule(Peer.AnyIpv4(), Port.AllTcp(), "everything");
+
+        Gate.AssertFinding(gate.Errors(NetworkRules.AppEgressLimited.Id), NetworkRules.AppEgressLimited, "Gate-dev/AppSg/Resource");
+    }
+
+    /// <summary>A security group a launch template puts on its instances.</summary>
+    private static SecurityGroup AppGroup(Gate gate, Vpc vpc, bool allowAllOutbound)
+    {
+        var app = new SecurityGroup(gate.Stack, "AppSg", new SecurityGroupProps { Vpc = vpc, AllowAllOutbound = allowAllOutbound });
+        _ = new LaunchTemplate(gate.Stack, "AppTemplate", new LaunchTemplateProps
+        {
+            MachineImage = MachineImage.GenericLinux(new Dictionary<string, string> { [Gate.Region] = "ami-12345678" }),
+            SecurityGroup = app,
+        });
+        return app;
+    }
+
     private static void SshGroups(Gate gate, string bastionCidr, string? appCidr)
     {
         var bastion = new CfnSecurityGroup(gate.Stack, "BastionSg", new CfnSecurityGroupProps
