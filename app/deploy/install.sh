@@ -5,7 +5,7 @@
 #   /opt/loyalty/current               link to the release the units run; switched atomically
 #   user loyalty                       system user, no login (systemd-sysusers)
 #   /etc/systemd/system/loyalty-*      the API unit (Type=notify, hardened), the boot step that writes its settings,
-#                                      the connection-count timer
+#                                      the release's migration step, the connection-count timer
 #   /etc/logrotate.d/loyalty           keeps /var/log/loyalty/api.log (the API's JSON log, shipped by the agent) small
 #   /etc/loyalty/                      root-only, for stage.env and api.env (written at first boot by user data
 #                                      and loyalty-config.sh, which also starts the CloudWatch agent with the
@@ -37,7 +37,7 @@ trap - EXIT
 ln -sfn "releases/$version" "$dest/opt/loyalty/.current"
 mv -T "$dest/opt/loyalty/.current" "$dest/opt/loyalty/current"
 
-for unit in loyalty-api.service loyalty-config.service loyalty-connections.service loyalty-connections.timer; do
+for unit in loyalty-api.service loyalty-config.service loyalty-migrate.service loyalty-connections.service loyalty-connections.timer; do
   install -m 0644 "$bundle/deploy/systemd/$unit" "$dest/etc/systemd/system/$unit"
 done
 install -d -m 0750 "$dest/etc/loyalty"

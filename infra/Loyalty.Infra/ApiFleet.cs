@@ -69,8 +69,17 @@ public sealed class ApiFleet : Construct
     public static IEnumerable<string> ForwardedPaths(EdgeSettings edge) =>
         edge.PublicDocs ? [$"{ApiPaths.V1}/*", ApiPaths.Docs, $"{ApiPaths.Docs}/*", $"{ApiPaths.OpenApi}/*"] : [$"{ApiPaths.V1}/*"];
 
-    /// <summary>How long a new instance has to boot, configure itself and answer /health/ready before it signals.</summary>
-    public static readonly Duration SignalTimeout = Duration.Minutes(15);
+    /// <summary>
+    /// The launch hook every new instance waits in, outside the target group, while it boots, runs the release's
+    /// migrations and starts the API; it completes the hook itself once /health/ready answers.
+    /// </summary>
+    public const string LaunchHookName = "migrate-then-serve";
+
+    /// <summary>The migrations' limit plus boot and start: past it the group abandons (terminates) the instance.</summary>
+    public static readonly Duration LaunchTimeout = Duration.Minutes(MigrationLimits.Minutes + 5);
+
+    /// <summary>How long a rollout waits for a new instance's signal: its launch, then its registration.</summary>
+    public static readonly Duration SignalTimeout = Duration.Minutes(MigrationLimits.Minutes + 10);
 
     /// <param name="imageId">The golden AMI (<see cref="GoldenAmi.ImageId"/>): a new one rolls the fleet.</param>
     public ApiFleet(Construct scope, string id, ApiFleetProps props) : base(scope, id)
@@ -247,6 +256,18 @@ public sealed class ApiFleet : Construct
         Annotations.Of(AutoScalingGroup).AcknowledgeWarning("@aws-cdk/aws-autoscaling:desiredCapacitySet",
             "The stage file sets the desired count on purpose; deploys reset a scaled-out fleet to it, so deploy outside peaks");
         AutoScalingGroup.AttachToApplicationTargetGroup(TargetGroup);
+        // In the group's own definition, not a separate resource, so the first instances wait in it too. An instance
+        // that never completes it (its migration failed) is abandoned and never registers: it takes no traffic.
+        ((CfnAutoScalingGroup)AutoScalingGroup.Node.DefaultChild!).LifecycleHookSpecificationList = new[]
+        {
+            new CfnAutoScalingGroup.LifecycleHookSpecificationProperty
+            {
+                LifecycleHookName = LaunchHookName,
+                LifecycleTransition = "autoscaling:EC2_INSTANCE_LAUNCHING",
+                HeartbeatTimeout = LaunchTimeout.ToSeconds(),
+                DefaultResult = "ABANDON",
+            },
+        };
 
         var scaling = stage.Scaling;
         ScaleOutPolicy = SimpleScaling("ScaleOut", +1, scaling);
@@ -316,6 +337,15 @@ public sealed class ApiFleet : Construct
                 ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"secretsmanager.{stage.Region}.amazonaws.com" },
             },
         }));
+        // Its own group's name only: CloudFormation names the group after the stack, and a reference to the group here
+        // would make the role wait for the group, whose first instances need the role. The instance finds the name in
+        // its tags (ec2:DescribeTags, which the CloudWatch agent's managed policy grants).
+        InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CompleteOwnLaunch",
+            Actions = ["autoscaling:CompleteLifecycleAction"],
+            Resources = [$"arn:{stack.Partition}:autoscaling:{stack.Region}:{stack.Account}:autoScalingGroup:*:autoScalingGroupName/{stack.StackName}-*"],
+        }));
         InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "SignalRollingUpdates",
@@ -335,9 +365,21 @@ public sealed class ApiFleet : Construct
             $"LOYALTY_DB_SECRET_ARN={databaseSecret.SecretArn}",
             $"LOYALTY_APP_PORT={port}",
             "STAGE",
+            // The API's unit pulls in the settings step and the release's migration step before it starts.
             "systemctl enable --now loyalty-connections.timer loyalty-api.service",
-            $"for _ in $(seq 1 150); do curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthPaths.Ready} && exit 0; sleep 4; done",
-            $"echo 'the API did not answer {HealthPaths.Ready} within 10 minutes' >&2",
+            "imds=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)",
+            "instance=$(curl -fsS -H \"X-aws-ec2-metadata-token: $imds\" http://169.254.169.254/latest/meta-data/instance-id)",
+            $"group=$(aws ec2 describe-tags --region {stage.Region} --filters Name=resource-id,Values=$instance "
+                + "Name=key,Values=aws:autoscaling:groupName --query 'Tags[0].Value' --output text)",
+            $"launched() {{ aws autoscaling complete-lifecycle-action --region {stage.Region} --auto-scaling-group-name \"$group\" "
+                + $"--lifecycle-hook-name {LaunchHookName} --instance-id \"$instance\" --lifecycle-action-result \"$1\"; }}",
+            $"for _ in $(seq 1 {(LaunchTimeout.ToSeconds() / 4).ToString(CultureInfo.InvariantCulture)}); do",
+            $"  curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthPaths.Ready} && {{ launched CONTINUE; exit 0; }}",
+            "  systemctl is-failed --quiet loyalty-config.service loyalty-migrate.service loyalty-api.service && break",
+            "  sleep 4",
+            "done",
+            $"echo 'the API did not answer {HealthPaths.Ready}: journalctl -u loyalty-config -u loyalty-migrate -u loyalty-api says why' >&2",
+            "launched ABANDON",
             "exit 1");
         UserData.AddSignalOnExitCommand(AutoScalingGroup);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Loyalty.Core;
 
 namespace Loyalty.Infra.Tests;
 
@@ -103,9 +104,38 @@ public sealed class ApiFleetTests(Stages stages)
         Assert.Equal(1, rolling.GetProperty("MaxBatchSize").GetInt32());
         // A replacement counts once it signals, which it does only after /health/ready answered; PauseTime bounds the wait.
         Assert.True(rolling.GetProperty("WaitOnResourceSignals").GetBoolean());
-        Assert.Equal(TimeSpan.FromMinutes(15), System.Xml.XmlConvert.ToTimeSpan(rolling.GetProperty("PauseTime").GetString()!));
+        var pause = System.Xml.XmlConvert.ToTimeSpan(rolling.GetProperty("PauseTime").GetString()!);
+        Assert.Equal(TimeSpan.FromSeconds(ApiFleet.SignalTimeout.ToSeconds()), pause);
+        // Room for the launch hook (the migrations), within the most CloudFormation allows.
+        Assert.True(pause > TimeSpan.FromSeconds(ApiFleet.LaunchTimeout.ToSeconds()) && pause <= TimeSpan.FromHours(1));
         var creation = stages[stage].Resource(id).GetProperty("CreationPolicy").GetProperty("ResourceSignal");
         Assert.Equal(fleet.MinSize, creation.GetProperty("Count").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void EveryNewInstance_WaitsInTheLaunchHook_UntilItsMigrationAndApiAreUp_OrIsAbandoned(string stage)
+    {
+        var (id, _) = Single(stage, "AWS::AutoScaling::AutoScalingGroup");
+        var hook = Assert.Single(stages[stage].Resource(id).GetProperty("Properties").GetProperty("LifecycleHookSpecificationList").EnumerateArray());
+        Assert.Equal(ApiFleet.LaunchHookName, hook.GetProperty("LifecycleHookName").GetString());
+        Assert.Equal("autoscaling:EC2_INSTANCE_LAUNCHING", hook.GetProperty("LifecycleTransition").GetString());
+        Assert.Equal("ABANDON", hook.GetProperty("DefaultResult").GetString());
+        var heartbeat = hook.GetProperty("HeartbeatTimeout").GetInt32();
+        Assert.Equal(ApiFleet.LaunchTimeout.ToSeconds(), heartbeat);
+
+        // The migration step may wait for another instance's run and then run its own within the hook's time.
+        var unit = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "app", "deploy", "systemd", "loyalty-migrate.service"));
+        var start = unit.Single(l => l.StartsWith("TimeoutStartSec=", StringComparison.Ordinal))["TimeoutStartSec=".Length..];
+        var startMinutes = int.Parse(start.TrimEnd('m', 'i', 'n'), CultureInfo.InvariantCulture);
+        Assert.InRange(startMinutes, MigrationLimits.Minutes + 1, heartbeat / 60);
+
+        // The boot completes the hook itself: on with a ready API, abandoned when a boot step failed.
+        var userData = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData").GetProperty("UserData").GetRawText();
+        Assert.Contains($"--lifecycle-hook-name {ApiFleet.LaunchHookName}", userData, StringComparison.Ordinal);
+        Assert.Contains("/health/ready && { launched CONTINUE; exit 0; }", userData, StringComparison.Ordinal);
+        Assert.Contains("systemctl is-failed --quiet loyalty-config.service loyalty-migrate.service loyalty-api.service && break", userData, StringComparison.Ordinal);
+        Assert.Contains("launched ABANDON", userData, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -6,7 +6,10 @@ namespace Loyalty.Platform.Tests.Deploy;
 [Collection(BundleSuite.Name)]
 public sealed class InstallTests(PublishedBundle bundle)
 {
-    private static readonly string[] Units = ["loyalty-api.service", "loyalty-config.service", "loyalty-connections.service", "loyalty-connections.timer"];
+    /// <summary>Every unit the bundle ships: install.sh lists them again, and these tests hold the two lists together.</summary>
+    private static readonly string[] Units = [.. Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "app", "deploy", "systemd"))
+        .Select(Path.GetFileName).Where(name => name!.EndsWith(".service", StringComparison.Ordinal) || name.EndsWith(".timer", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)!];
 
     [Fact]
     public async Task Install_PutsTheReleaseUnderCurrent_RootOwnedAndReadOnlyToTheService()
@@ -74,13 +77,34 @@ public sealed class InstallTests(PublishedBundle bundle)
         foreach (var setting in new[]
         {
             "Type=notify", "User=loyalty", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
-            "ProtectHome=yes", "CapabilityBoundingSet=", "EnvironmentFile=/etc/loyalty/api.env", "Requires=loyalty-config.service",
+            "ProtectHome=yes", "CapabilityBoundingSet=", "EnvironmentFile=/etc/loyalty/api.env",
+            "Requires=loyalty-config.service loyalty-migrate.service", "After=network-online.target loyalty-config.service loyalty-migrate.service",
             // The file the CloudWatch agent ships (cloudwatch-agent.json's collect_list).
             "StandardOutput=append:/var/log/loyalty/api.log", "LogsDirectory=loyalty",
         })
         {
             Assert.Contains($"\n{setting}\n", unit, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task MigrateUnit_RunsTheReleasesMigrationsOnce_BeforeTheApi_AsTheServiceUser()
+    {
+        var unit = await File.ReadAllTextAsync(Path.Combine(bundle.Folder, "deploy", "systemd", "loyalty-migrate.service"));
+
+        foreach (var setting in new[]
+        {
+            "Type=oneshot", "RemainAfterExit=yes", "User=loyalty", "ExecStart=/opt/loyalty/current/app/Loyalty.Api migrate",
+            "EnvironmentFile=/etc/loyalty/api.env", "Requires=loyalty-config.service", "Before=loyalty-api.service",
+            "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=", "StandardOutput=append:/var/log/loyalty/api.log",
+        })
+        {
+            Assert.Contains($"\n{setting}\n", unit, StringComparison.Ordinal);
+        }
+
+        // Nothing but this step migrates in production: the API's own start-up migration is off there.
+        using var production = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(bundle.Folder, "app", "appsettings.Production.json")));
+        Assert.False(production.RootElement.GetProperty("Database").GetProperty("MigrateOnStart").GetBoolean());
     }
 
     [Fact]

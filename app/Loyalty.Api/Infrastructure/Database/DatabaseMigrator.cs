@@ -1,5 +1,6 @@
 using Dapper;
 using FluentMigrator.Runner;
+using Loyalty.Core;
 using Loyalty.Api.Infrastructure.Database.Migrations;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -18,7 +19,7 @@ public sealed partial class DatabaseMigrator(
     ILogger<DatabaseMigrator> logger)
 {
     private const string LockName = "loyalty.migrations";
-    private const int LockTimeoutSeconds = 120;
+    private const int LockTimeoutSeconds = MigrationLimits.Minutes * 60;
 
     private const string AcquireLockSql = "SELECT GET_LOCK(@Name, @Timeout)";
     private const string ReleaseLockSql = "SELECT RELEASE_LOCK(@Name)";
@@ -32,7 +33,7 @@ public sealed partial class DatabaseMigrator(
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // Every instance of a fleet migrates on start; the named lock lets exactly one do it at a time.
+        // Each new instance of a fleet runs this before its API starts; the named lock lets exactly one do it at a time.
         var acquired = await lockConnection.ExecuteScalarAsync<int?>(new CommandDefinition(
             AcquireLockSql, new { Name = LockName, Timeout = LockTimeoutSeconds }, cancellationToken: cancellationToken));
         if (acquired != 1)
