@@ -14,6 +14,9 @@ KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ALLOWED = re.compile(r"^(Auth__Issuer|Auth__TokenEndpoint|BankClients__Clients__[A-Za-z0-9]+"
                      r"|Fulfilment__Bucket|Fulfilment__IngestQueueUrl|Fulfilment__BankQueues__[A-Z]{4})$")
 
+# RDS's certificate authorities, all regions: the golden AMI puts them here (infra/Loyalty.Infra/GoldenAmi.cs).
+RDS_CA_BUNDLE = "/etc/pki/loyalty/rds-global-bundle.pem"
+
 
 def line(key: str, value: str) -> str:
     if not KEY.match(key):
@@ -42,9 +45,10 @@ def main() -> None:
         sys.exit(f"loyalty-config: {', '.join(refused)} under the stage's path is not a setting a stage may give the API "
                  f"(allowed: {ALLOWED.pattern})")
     lines += [line(p["Name"].rsplit("/", 1)[-1], p["Value"]) for p in sorted(parameters, key=lambda p: p["Name"])]
-    # TLS to RDS always: the parameter group refuses anything else (require_secure_transport).
+    # TLS to RDS always (the parameter group refuses anything else: require_secure_transport), and only to the
+    # server the secret names, with a certificate from RDS's authorities: not to whoever answers at that address.
     connection = (f"Server={secret['host']};Port={secret['port']};Database={secret['dbname']};"
-                  f"User ID={secret['username']};Password={secret['password']};SslMode=Required")
+                  f"User ID={secret['username']};Password={secret['password']};SslMode=VerifyFull;SslCa={RDS_CA_BUNDLE}")
     lines.append(line("Database__ConnectionString", connection))
     print("\n".join(lines))
 

@@ -143,6 +143,15 @@ public sealed class GoldenAmi : Construct
 
     public CfnImage Image { get; }
 
+    /// <summary>
+    /// Where the image keeps RDS's certificate authorities (every region's), which the API's connection verifies the
+    /// database's certificate against; the boot step (app/deploy/loyalty-env.py) names the same file.
+    /// </summary>
+    public const string RdsCaBundle = "/etc/pki/loyalty/rds-global-bundle.pem";
+
+    /// <summary>AWS publishes the bundle here; new authorities appear in it before RDS uses them.</summary>
+    public const string RdsCaBundleUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+
     /// <summary>The AMI id of the image: what the fleet's launch template runs.</summary>
     public string ImageId => Image.AttrImageId;
 
@@ -162,6 +171,13 @@ public sealed class GoldenAmi : Construct
                 inputs:
                   commands:
                     - dnf install -y amazon-cloudwatch-agent aws-cfn-bootstrap python3 iproute
+              - name: RdsCertificateAuthorities
+                action: ExecuteBash
+                inputs:
+                  commands:
+                    - install -d -m 0755 {Path.GetDirectoryName(RdsCaBundle)}
+                    - curl -fsS --proto =https --tlsv1.2 -o {RdsCaBundle} {RdsCaBundleUrl}
+                    - chmod 0644 {RdsCaBundle}
               - name: Download
                 action: S3Download
                 inputs:
@@ -182,6 +198,7 @@ public sealed class GoldenAmi : Construct
                   commands:
                     - test -x /opt/loyalty/current/app/Loyalty.Api
                     - id loyalty
-                    - systemd-analyze verify /etc/systemd/system/loyalty-api.service /etc/systemd/system/loyalty-config.service
+                    - systemd-analyze verify /etc/systemd/system/loyalty-api.service /etc/systemd/system/loyalty-config.service /etc/systemd/system/loyalty-migrate.service
+                    - openssl crl2pkcs7 -nocrl -certfile {RdsCaBundle} | openssl pkcs7 -print_certs -noout | grep -q 'Amazon RDS'
         """;
 }

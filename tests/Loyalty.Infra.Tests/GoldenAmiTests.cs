@@ -35,6 +35,21 @@ public sealed class GoldenAmiTests(Stages stages)
         Assert.Contains("/deploy/install.sh", data, StringComparison.Ordinal);
         Assert.Contains("dnf install -y amazon-cloudwatch-agent aws-cfn-bootstrap", data, StringComparison.Ordinal);
         Assert.Contains("systemd-analyze verify /etc/systemd/system/loyalty-api.service", data, StringComparison.Ordinal);
+        Assert.Contains("/etc/systemd/system/loyalty-migrate.service", data, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void Component_BakesInTheRdsCertificateAuthorities_WhereTheBootStepPointsTheConnection(string stage)
+    {
+        var data = Properties(stage, "GoldenAmi/Component").GetProperty("Data").GetRawText();
+
+        Assert.Contains($"curl -fsS --proto =https --tlsv1.2 -o {GoldenAmi.RdsCaBundle} {GoldenAmi.RdsCaBundleUrl}", data, StringComparison.Ordinal);
+        Assert.Contains($"chmod 0644 {GoldenAmi.RdsCaBundle}", data, StringComparison.Ordinal); // the service user reads it
+        Assert.Contains($"-certfile {GoldenAmi.RdsCaBundle} | openssl pkcs7 -print_certs -noout | grep -q 'Amazon RDS'", data, StringComparison.Ordinal);
+        var script = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "app", "deploy", "loyalty-env.py"));
+        Assert.Contains($"RDS_CA_BUNDLE = \"{GoldenAmi.RdsCaBundle}\"", script, StringComparison.Ordinal);
+        Assert.Contains("SslMode=VerifyFull;SslCa={RDS_CA_BUNDLE}", script, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -48,7 +48,7 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
             "Auth__Issuer=\"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test\"",
             "Auth__TokenEndpoint=\"say \\\"hello\\\" \\\\ goodbye\"",
             "Fulfilment__Bucket=\"loyalty-dev-partner-files\"",
-            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=Required\"",
+            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
         ], lines);
         Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
         // The API's log exists before systemd appends to it, readable by the CloudWatch agent's user.
