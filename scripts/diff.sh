@@ -49,7 +49,7 @@ synthesize() {
   local tmp
   tmp=$(mktemp -d "$cache/.synth.XXXXXX") # concurrent runs never share one
   dotnet build "$source/infra/Loyalty.Infra/Loyalty.Infra.csproj" -c Release --nologo -v quiet -o "$work/bin-$tree" \
-    >"$tmp/build.log" 2>&1 || { echo "diff: building the CDK app of $source failed:" >&2; tail -20 "$tmp/build.log" >&2; rm -rf "$tmp"; return 2; }
+    >"$tmp/build.log" 2>&1 || { echo "diff: building the CDK app of $source failed:" >&2; tail -n 20 "$tmp/build.log" >&2; rm -rf "$tmp"; return 2; }
   local stage pids=()
   for stage in $(stages "$source"); do
     (cd "$source" && "$cdk" synth -q --no-notices --app "dotnet $work/bin-$tree/Loyalty.Infra.dll" \
@@ -60,7 +60,7 @@ synthesize() {
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   if ((failed)); then
     echo "diff: synth of $source failed (policy gate or stage file):" >&2
-    tail -20 "$tmp"/*.log >&2
+    tail -n 20 "$tmp"/*.log >&2
     rm -rf "$tmp"
     return 2
   fi
