@@ -67,7 +67,10 @@ start() {
 CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'loyalty'@'127.0.0.1' IDENTIFIED BY '$pw';
 ALTER USER 'loyalty'@'127.0.0.1' IDENTIFIED BY '$pw';
-GRANT ALL PRIVILEGES ON \`loyalty%\`.* TO 'loyalty'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`loyalty%\`.* TO 'loyalty'@'127.0.0.1' WITH GRANT OPTION;
+-- What RDS's master user may do too, for the migration step to make the API's rows-only user (Database:MigrationConnectionString).
+GRANT CREATE USER ON *.* TO 'loyalty'@'127.0.0.1';
+GRANT SELECT ON mysql.* TO 'loyalty'@'127.0.0.1';
 SQL
   url
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The boot step (loyalty-config.service): reads the stage's API settings from SSM and the database secret from
-# Secrets Manager with the AWS CLI, and writes them to the root-only environment file the API's unit loads.
+# The boot step (loyalty-config.service): reads the stage's API settings from SSM and the database secrets from
+# Secrets Manager with the AWS CLI, and writes them to the root-only environment files the units load.
 # Input: /etc/loyalty/stage.env, written by the launch template's user data; names and ARNs only, no secret:
-#   LOYALTY_STAGE, AWS_REGION, LOYALTY_PARAMETER_PATH, LOYALTY_DB_SECRET_ARN, LOYALTY_APP_PORT
-# Output: /etc/loyalty/api.env (0600, root), replaced whole or not at all; the CloudWatch agent started with the
-# stage's configuration (the SSM parameter /loyalty/<stage>/cloudwatch-agent), when the agent is installed.
+#   LOYALTY_STAGE, AWS_REGION, LOYALTY_PARAMETER_PATH, LOYALTY_DB_SECRET_ARN (the API's rows-only user),
+#   LOYALTY_MIGRATION_SECRET_ARN (RDS's master user), LOYALTY_APP_PORT
+# Output: /etc/loyalty/api.env (the API's settings) and /etc/loyalty/migrate.env (what only the migration step adds:
+# the master user's connection), 0600, root, each replaced whole or not at all, both or neither; the CloudWatch agent
+# started with the stage's configuration (the SSM parameter /loyalty/<stage>/cloudwatch-agent), when installed.
 # LOYALTY_ROOT prefixes every path: the tests run this against a scratch root and the local AWS.
 set -euo pipefail
 root=${LOYALTY_ROOT:-}
@@ -13,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # shellcheck source=/dev/null
 source "$etc/stage.env"
-for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_ARN LOYALTY_APP_PORT; do
+for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_ARN LOYALTY_MIGRATION_SECRET_ARN LOYALTY_APP_PORT; do
   [[ -n ${!name:-} ]] || { echo "$etc/stage.env: $name is not set" >&2; exit 1; }
 done
 export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
@@ -30,6 +32,7 @@ retry() {
 }
 parameters=$(retry aws ssm get-parameters-by-path --path "$LOYALTY_PARAMETER_PATH" --recursive --with-decryption --output json)
 secret=$(retry aws secretsmanager get-secret-value --secret-id "$LOYALTY_DB_SECRET_ARN" --query SecretString --output text)
+migration_secret=$(retry aws secretsmanager get-secret-value --secret-id "$LOYALTY_MIGRATION_SECRET_ARN" --query SecretString --output text)
 
 # The API's log: systemd appends the service's output to it (loyalty-api.service) under the unit's UMask, so it is
 # made here first, readable by the CloudWatch agent (user cwagent) that ships it.
@@ -38,12 +41,15 @@ install -d -m 0755 "$root/var/log/loyalty"
 
 umask 077
 tmp=$(mktemp "$etc/.api.env.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
-# The secret goes through stdin, never a command line or the environment of another process.
-printf '%s\n%s\n' "$parameters" "$secret" | python3 "$here/loyalty-env.py" "$LOYALTY_APP_PORT" >"$tmp"
+tmp_migration=$(mktemp "$etc/.migrate.env.XXXXXX")
+trap 'rm -f "$tmp" "$tmp_migration"' EXIT
+# Secrets go through stdin, never a command line or the environment of another process.
+printf '%s\n%s\n' "$parameters" "$secret" | python3 "$here/loyalty-env.py" api "$LOYALTY_APP_PORT" >"$tmp"
+printf '%s\n' "$migration_secret" | python3 "$here/loyalty-env.py" migration >"$tmp_migration"
+mv -f "$tmp_migration" "$etc/migrate.env"
 mv -f "$tmp" "$etc/api.env"
 trap - EXIT
-echo "loyalty-config: $(grep -c '=' "$etc/api.env") settings for stage $LOYALTY_STAGE written to $etc/api.env"
+echo "loyalty-config: $(grep -c '=' "$etc/api.env") settings for stage $LOYALTY_STAGE written to $etc/api.env, the migration's to $etc/migrate.env"
 
 # One image serves every stage, so the agent's configuration (its metric namespace names the stage) comes from
 # the stage, not the image.

@@ -1,7 +1,10 @@
-"""Turns the stage's SSM parameters and the database secret into systemd EnvironmentFile lines.
+"""Turns the stage's SSM parameters and the database secrets into systemd EnvironmentFile lines.
 
-stdin: the JSON of `aws ssm get-parameters-by-path`, then the secret's JSON string (RDS's generated secret: username,
-password, host, port, dbname). argv[1]: the port the API listens on. stdout: the file's lines.
+`loyalty-env.py api PORT`: stdin is the JSON of `aws ssm get-parameters-by-path`, then the API's database secret (its
+rows-only user); stdout is the API's settings (api.env).
+`loyalty-env.py migration`: stdin is the migration secret (RDS's master user); stdout is the one line the migration
+step adds to them (migrate.env), which the API never sees.
+Each secret is the JSON string RDS attaches: username, password, host, port, dbname.
 """
 import json
 import re
@@ -28,29 +31,43 @@ def line(key: str, value: str) -> str:
     return f'{key}="{escaped}"'
 
 
-def main() -> None:
+def connection_string(secret: dict, which: str) -> str:
+    missing = [k for k in ("username", "password", "host", "port", "dbname") if not secret.get(k)]
+    if missing:
+        sys.exit(f"loyalty-config: the {which} secret lacks {', '.join(missing)}")
+    # TLS to RDS always (the parameter group refuses anything else: require_secure_transport), and only to the
+    # server the secret names, with a certificate from RDS's authorities: not to whoever answers at that address.
+    return (f"Server={secret['host']};Port={secret['port']};Database={secret['dbname']};"
+            f"User ID={secret['username']};Password={secret['password']};SslMode=VerifyFull;SslCa={RDS_CA_BUNDLE}")
+
+
+def api(port: int) -> None:
     text = sys.stdin.read()
     decoder = json.JSONDecoder()
     document, end = decoder.raw_decode(text.lstrip())
     parameters = document["Parameters"]
     secret = json.loads(text.lstrip()[end:])
-    missing = [k for k in ("username", "password", "host", "port", "dbname") if not secret.get(k)]
-    if missing:
-        sys.exit(f"loyalty-config: the database secret lacks {', '.join(missing)}")
+    connection = connection_string(secret, "database")
 
-    lines = [line("ASPNETCORE_URLS", f"http://0.0.0.0:{int(sys.argv[1])}")]
+    lines = [line("ASPNETCORE_URLS", f"http://0.0.0.0:{port}")]
     names = sorted(p["Name"].rsplit("/", 1)[-1] for p in parameters)
     refused = [name for name in names if not ALLOWED.match(name)]
     if refused:
         sys.exit(f"loyalty-config: {', '.join(refused)} under the stage's path is not a setting a stage may give the API "
                  f"(allowed: {ALLOWED.pattern})")
     lines += [line(p["Name"].rsplit("/", 1)[-1], p["Value"]) for p in sorted(parameters, key=lambda p: p["Name"])]
-    # TLS to RDS always (the parameter group refuses anything else: require_secure_transport), and only to the
-    # server the secret names, with a certificate from RDS's authorities: not to whoever answers at that address.
-    connection = (f"Server={secret['host']};Port={secret['port']};Database={secret['dbname']};"
-                  f"User ID={secret['username']};Password={secret['password']};SslMode=VerifyFull;SslCa={RDS_CA_BUNDLE}")
     lines.append(line("Database__ConnectionString", connection))
     print("\n".join(lines))
 
 
-main()
+def migration() -> None:
+    secret = json.loads(sys.stdin.read())
+    print(line("Database__MigrationConnectionString", connection_string(secret, "migration")))
+
+
+if sys.argv[1:2] == ["api"] and len(sys.argv) == 3:
+    api(int(sys.argv[2]))
+elif sys.argv[1:] == ["migration"]:
+    migration()
+else:
+    sys.exit("usage: loyalty-env.py api PORT | loyalty-env.py migration")

@@ -22,8 +22,9 @@ namespace Loyalty.Infra;
 /// <param name="Vpc">The stage network.</param>
 /// <param name="BastionSecurityGroup">The bastion, the only SSH source.</param>
 /// <param name="ImageId">The golden AMI the instances boot.</param>
-/// <param name="DatabaseSecret">The database credentials the boot step reads (never the values: the ARN).</param>
-/// <param name="DatabaseKey">The key of <paramref name="DatabaseSecret"/>, usable through Secrets Manager only.</param>
+/// <param name="DatabaseSecret">The API's database credentials (a rows-only user) the boot step reads (never the values: the ARN).</param>
+/// <param name="MigrationSecret">The master user's, which the boot step gives the migration step only.</param>
+/// <param name="DatabaseKey">The key of both secrets, usable through Secrets Manager only.</param>
 public sealed record ApiFleetProps
 {
     public required StageConfig Stage { get; init; }
@@ -35,6 +36,8 @@ public sealed record ApiFleetProps
     public required string ImageId { get; init; }
 
     public required ISecret DatabaseSecret { get; init; }
+
+    public required ISecret MigrationSecret { get; init; }
 
     public required IKey DatabaseKey { get; init; }
 }
@@ -277,7 +280,7 @@ public sealed class ApiFleet : Construct
         CpuLowAlarm = CpuAlarm("CpuLow", scaling.ScaleInCpuPercent, ComparisonOperator.LESS_THAN_THRESHOLD, ScaleInPolicy, scaling,
             $"Fleet CPU below {scaling.ScaleInCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: remove one instance");
 
-        StartOnBoot(stage, props.DatabaseSecret, props.DatabaseKey, StageResources.ApiSettingsPath(stage));
+        StartOnBoot(stage, props.DatabaseSecret, props.MigrationSecret, props.DatabaseKey, StageResources.ApiSettingsPath(stage));
     }
 
     public SecurityGroup AppSecurityGroup { get; }
@@ -317,15 +320,15 @@ public sealed class ApiFleet : Construct
     /// secret), lets the role read the settings, starts the API and reports to CloudFormation whether /health/ready
     /// answered, so a rolling update moves on only with a serving instance and rolls back otherwise.
     /// </summary>
-    private void StartOnBoot(StageConfig stage, ISecret databaseSecret, IKey databaseKey, string parameterPath)
+    private void StartOnBoot(StageConfig stage, ISecret databaseSecret, ISecret migrationSecret, IKey databaseKey, string parameterPath)
     {
         // Not databaseSecret.GrantRead: that also writes the role into the key's policy (policy LOY-IAM-5).
         var stack = Stack.Of(this);
         InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "ReadDatabaseSecret",
+            Sid = "ReadDatabaseSecrets",
             Actions = ["secretsmanager:GetSecretValue"],
-            Resources = [databaseSecret.SecretArn],
+            Resources = [databaseSecret.SecretArn, migrationSecret.SecretArn],
         }));
         InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -363,6 +366,7 @@ public sealed class ApiFleet : Construct
             $"AWS_REGION={stage.Region}",
             $"LOYALTY_PARAMETER_PATH={parameterPath}",
             $"LOYALTY_DB_SECRET_ARN={databaseSecret.SecretArn}",
+            $"LOYALTY_MIGRATION_SECRET_ARN={migrationSecret.SecretArn}",
             $"LOYALTY_APP_PORT={port}",
             "STAGE",
             // The API's unit pulls in the settings step and the release's migration step before it starts.

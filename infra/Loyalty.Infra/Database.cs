@@ -37,6 +37,9 @@ public sealed class Database : Construct
     /// <summary>Not admin or root (policy LOY-DB-4); at most 16 characters (RDS for MariaDB).</summary>
     public const string MasterUsername = "loyalty_admin";
 
+    /// <summary>The API's own user: rows only, made by the migration step with the master user (never the API).</summary>
+    public const string AppUsername = "loyalty_app";
+
     /// <summary>The logs RDS publishes to CloudWatch; audit comes from the MARIADB_AUDIT_PLUGIN option.</summary>
     public static readonly IReadOnlyList<string> LogExports = ["error", "slowquery", "audit"];
 
@@ -150,6 +153,13 @@ public sealed class Database : Construct
         });
         // Kept with the prod snapshot (and the key that encrypts both), so a restore comes with its credentials.
         credentials.ApplyRemovalPolicy(StageResources.Removal(stage));
+        var appCredentials = new DatabaseSecret(this, "AppSecret", new DatabaseSecretProps
+        {
+            Username = AppUsername,
+            Dbname = DatabaseName,
+            EncryptionKey = Key,
+        });
+        appCredentials.ApplyRemovalPolicy(StageResources.Removal(stage));
 
         var performanceInsights = SupportsPerformanceInsights(settings.InstanceClass);
         Instance = new DatabaseInstance(this, "Instance", new DatabaseInstanceProps
@@ -204,12 +214,16 @@ public sealed class Database : Construct
         });
 
         Secret = Instance.Secret ?? throw new InvalidOperationException("an instance given secret credentials exposes the attached secret");
+        AppSecret = appCredentials.Attach(Instance);
     }
 
     public DatabaseInstance Instance { get; }
 
-    /// <summary>The generated master credentials (username, password, host, port, dbname), encrypted with <see cref="Key"/>.</summary>
+    /// <summary>The generated master credentials (username, password, host, port, dbname), encrypted with <see cref="Key"/>: for migrations only.</summary>
     public ISecret Secret { get; }
+
+    /// <summary>The API's credentials (<see cref="AppUsername"/>), attached to the instance like <see cref="Secret"/>.</summary>
+    public ISecret AppSecret { get; }
 
     public SecurityGroup SecurityGroup { get; }
 

@@ -164,11 +164,21 @@ public sealed class ApiFleetTests(Stages stages)
         Assert.Equal(stages[stage].LogicalIdAt("GoldenAmi/Image"), SynthesisedStage.RefOf(data.GetProperty("ImageId")));
         Assert.Contains($"LOYALTY_STAGE={config.Name}", userData, StringComparison.Ordinal);
         Assert.Contains($"LOYALTY_PARAMETER_PATH=/loyalty/{config.Name}/api/", userData, StringComparison.Ordinal);
-        // The ARN of the secret as attached to the instance (it then holds host, port and dbname too).
-        var (attachment, _) = Assert.Single(stages[stage].Resources("AWS::SecretsManager::SecretTargetAttachment"));
+        // The ARNs of the secrets as attached to the instance (they then hold host, port and dbname too): the API's
+        // rows-only user, and the master user the boot step gives the migration step only.
+        var attachments = stages[stage].Resources("AWS::SecretsManager::SecretTargetAttachment").ToList();
+        Assert.Equal(2, attachments.Count);
+        string AttachmentOf(string username) => attachments.Single(a => stages[stage].Resource(SynthesisedStage.RefOf(a.Properties.GetProperty("SecretId")))
+            .GetProperty("Properties").GetProperty("GenerateSecretString").GetProperty("SecretStringTemplate").GetString()!
+            .Contains($"\"username\":\"{username}\"", StringComparison.Ordinal)).LogicalId;
         var parts = data.GetProperty("UserData").GetProperty("Fn::Base64").GetProperty("Fn::Join")[1].EnumerateArray().ToList();
-        var name = parts.FindIndex(p => p.ValueKind == JsonValueKind.String && p.GetString()!.EndsWith("LOYALTY_DB_SECRET_ARN=", StringComparison.Ordinal));
-        Assert.Equal(attachment, SynthesisedStage.RefOf(parts[name + 1]));
+        foreach (var (variable, username) in new[] { ("LOYALTY_DB_SECRET_ARN=", Database.AppUsername), ("LOYALTY_MIGRATION_SECRET_ARN=", Database.MasterUsername) })
+        {
+            var name = parts.FindIndex(p => p.ValueKind == JsonValueKind.String && p.GetString()!.EndsWith(variable, StringComparison.Ordinal));
+            Assert.True(name >= 0, $"the user data sets no {variable}");
+            Assert.Equal(AttachmentOf(username), SynthesisedStage.RefOf(parts[name + 1]));
+        }
+
         Assert.Contains("systemctl enable --now loyalty-connections.timer loyalty-api.service", userData, StringComparison.Ordinal);
         Assert.Contains($"http://127.0.0.1:{config.Fleet.AppPort}/health/ready", userData, StringComparison.Ordinal);
         Assert.Contains("/opt/aws/bin/cfn-signal", userData, StringComparison.Ordinal);

@@ -37,6 +37,7 @@ public static class PolicySuppressions
             new(stage, IamRules.KeyHygiene.Id, $"Loyalty-{stage}/Messaging/Key/Resource", BankReadersOnKeyReason),
         }),
         new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/Secret/Resource", DbSecretRotationReason),
+        new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/AppSecret/Resource", DbSecretRotationReason),
     ];
 
     private static IEnumerable<string> Stages => ["dev", "prod"];

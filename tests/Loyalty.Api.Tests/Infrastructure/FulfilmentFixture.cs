@@ -23,7 +23,11 @@ public sealed class FulfilmentFixture : IAsyncLifetime
 
     public LocalAws Aws { get; private set; } = null!;
 
+    /// <summary>The admin user's connection, for tests to inspect and arrange the database.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The API's own user: rows only.</summary>
+    public string RuntimeConnectionString { get; private set; } = "";
 
     public string DatabaseName { get; } = "loyalty_fulfil_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)
         + "_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -41,9 +45,12 @@ public sealed class FulfilmentFixture : IAsyncLifetime
         Aws = await LocalAws.StartAsync();
         var settings = Aws.Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
         settings["Fulfilment:WorkerEnabled"] = "false";
+        // The API and its fulfilment run as a rows-only user, as in AWS (ApiFixture says why).
+        settings["Database:MigrationConnectionString"] = ConnectionString;
+        RuntimeConnectionString = server.RuntimeConnectionString(DatabaseName);
         // The app's clients would take credentials and region from the process environment (as on a machine with a
         // profile); the test host gets clients given them outright instead, so no test changes the process's environment.
-        Factory = new LoyaltyApiFactory(ConnectionString, keyFile, settings, services => services
+        Factory = new LoyaltyApiFactory(RuntimeConnectionString, keyFile, settings, services => services
             .AddSingleton(_ => Aws.NewS3Client())
             .AddSingleton(_ => Aws.NewSqsClient()));
         Factory.StartServer();
@@ -70,6 +77,7 @@ public sealed class FulfilmentFixture : IAsyncLifetime
                 await connection.ExecuteAsync($"DROP DATABASE IF EXISTS `{DatabaseName}`");
             }
 
+            await server.DropUserAsync(RuntimeConnectionString);
             await server.StopAsync();
         }
     }

@@ -19,7 +19,32 @@ public sealed class MariaDbServer
         ConnectionString = connectionString;
     }
 
+    /// <summary>The project's admin user, who may change the schema and make users: what the tests inspect the database with.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// A user of its own for the API under test on <paramref name="databaseName"/>, not yet created: the migration,
+    /// run with <see cref="ConnectionString"/> as its MigrationConnectionString, makes it a rows-only user, as
+    /// loyalty-migrate.service does for the API's user in AWS.
+    /// </summary>
+    public string RuntimeConnectionString(string databaseName) => new MySqlConnector.MySqlConnectionStringBuilder(ConnectionString)
+    {
+        UserID = "api_" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)).ToLowerInvariant(),
+        Password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+        Database = databaseName,
+    }.ConnectionString;
+
+    /// <summary>Drops the user of <paramref name="runtimeConnectionString"/>, once its fixture is done.</summary>
+    public async Task DropUserAsync(string runtimeConnectionString)
+    {
+        var user = new MySqlConnector.MySqlConnectionStringBuilder(runtimeConnectionString).UserID;
+        // Without a database: the fixture has dropped its own by now.
+        await using var connection = new MySqlConnector.MySqlConnection(
+            new MySqlConnector.MySqlConnectionStringBuilder(ConnectionString) { Database = "" }.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new MySqlConnector.MySqlCommand($"DROP USER IF EXISTS '{user}'@'%'", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
 
     public static async Task<MariaDbServer> StartAsync(string databaseName)
     {

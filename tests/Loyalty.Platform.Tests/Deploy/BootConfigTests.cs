@@ -4,7 +4,7 @@ namespace Loyalty.Platform.Tests.Deploy;
 
 /// <summary>
 /// The boot step (app/deploy/loyalty-config.sh) against the local AWS: the stage's SSM parameters and the database
-/// secret, read with the AWS CLI, become the API's root-only environment file.
+/// secrets, read with the AWS CLI, become the API's root-only environment file and the migration step's.
 /// </summary>
 [Collection(BundleSuite.Name)]
 public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
@@ -29,13 +29,14 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
     public async Task DisposeAsync() => await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["stop"], aws);
 
     [Fact]
-    public async Task Boot_WritesEverySettingAndTheTlsConnectionString_ToARootOnlyFile()
+    public async Task Boot_WritesEverySettingAndTheTlsConnectionString_ToARootOnlyFile_AndTheMasterUserOnlyForTheMigration()
     {
         await ParameterAsync("Auth__Issuer", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test");
         await ParameterAsync("Fulfilment__Bucket", "loyalty-dev-partner-files");
         await ParameterAsync("Auth__TokenEndpoint", "say \"hello\" \\ goodbye");
-        var secret = await SecretAsync("""{"username":"loyalty_admin","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
-        var root = RootWithStage(secret);
+        var secret = await SecretAsync("""{"username":"loyalty_app","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var master = await SecretAsync("""{"username":"loyalty_admin","password":"M4st3r-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret, master);
 
         var result = (await BootAsync(root)).EnsureSuccess("loyalty-config.sh");
 
@@ -48,21 +49,29 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
             "Auth__Issuer=\"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test\"",
             "Auth__TokenEndpoint=\"say \\\"hello\\\" \\\\ goodbye\"",
             "Fulfilment__Bucket=\"loyalty-dev-partner-files\"",
-            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=s3cr3t-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
+            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_app;Password=s3cr3t-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
         ], lines);
+        var migration = Path.Combine(root, "etc", "loyalty", "migrate.env");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(migration));
+        Assert.Equal(
+        [
+            "Database__MigrationConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=M4st3r-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
+        ], await File.ReadAllLinesAsync(migration));
+        Assert.DoesNotContain("M4st3r", string.Join('\n', lines), StringComparison.Ordinal); // the API never holds the master user
         Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("M4st3r", result.Output + result.Error, StringComparison.Ordinal);
         // The API's log exists before systemd appends to it, readable by the CloudWatch agent's user.
         var log = Path.Combine(root, "var", "log", "loyalty", "api.log");
         Assert.True(File.GetUnixFileMode(log).HasFlag(UnixFileMode.OtherRead), $"{log} is not readable by the agent");
-        Assert.Equal(["api.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
+        Assert.Equal(["api.env", "migrate.env", "stage.env"], Directory.EnumerateFiles(Path.Combine(root, "etc", "loyalty")).Select(Path.GetFileName).Order());
     }
 
     [Fact]
     public async Task ASecretWithoutItsPassword_FailsTheBoot_AndLeavesThePreviousFileWhole()
     {
         await ParameterAsync("Auth__Issuer", "https://issuer.example");
-        var secret = await SecretAsync("""{"username":"loyalty_admin","host":"db.internal","port":3306,"dbname":"loyalty"}""");
-        var root = RootWithStage(secret);
+        var secret = await SecretAsync("""{"username":"loyalty_app","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret, await MasterSecretAsync());
         var file = Path.Combine(root, "etc", "loyalty", "api.env");
         await File.WriteAllTextAsync(file, "Previous=\"settings\"\n");
 
@@ -81,8 +90,8 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
         await ParameterAsync("Auth__Issuer", "https://issuer.example");
         await ParameterAsync("ASPNETCORE_ENVIRONMENT", "Staging");
         await ParameterAsync("Auth__DevelopmentKeyFile", "/tmp/key");
-        var secret = await SecretAsync("""{"username":"loyalty_admin","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
-        var root = RootWithStage(secret);
+        var secret = await SecretAsync("""{"username":"loyalty_app","password":"s3cr3t-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
+        var root = RootWithStage(secret, await MasterSecretAsync());
         var file = Path.Combine(root, "etc", "loyalty", "api.env");
         await File.WriteAllTextAsync(file, "Previous=\"settings\"\n");
 
@@ -108,15 +117,18 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(root, "etc", "loyalty", "api.env")));
     }
 
-    private string RootWithStage(string secretArn)
+    private string RootWithStage(string secretArn, string migrationSecretArn)
     {
         var root = bundle.NewRoot();
         Directory.CreateDirectory(Path.Combine(root, "etc", "loyalty"));
         File.WriteAllText(Path.Combine(root, "etc", "loyalty", "stage.env"),
             $"LOYALTY_STAGE={stage}\nAWS_REGION=eu-west-1\nLOYALTY_PARAMETER_PATH=/loyalty/{stage}/api/\n" +
-            $"LOYALTY_DB_SECRET_ARN={secretArn}\nLOYALTY_APP_PORT=8080\n");
+            $"LOYALTY_DB_SECRET_ARN={secretArn}\nLOYALTY_MIGRATION_SECRET_ARN={migrationSecretArn}\nLOYALTY_APP_PORT=8080\n");
         return root;
     }
+
+    private Task<string> MasterSecretAsync() =>
+        SecretAsync("""{"username":"loyalty_admin","password":"M4st3r-P4ss","host":"db.internal","port":3306,"dbname":"loyalty"}""");
 
     private Task<ProcessResult> BootAsync(string root) =>
         Processes.BashAsync(Path.Combine(bundle.Folder, "deploy", "loyalty-config.sh"), [], new Dictionary<string, string>(aws) { ["LOYALTY_ROOT"] = root });

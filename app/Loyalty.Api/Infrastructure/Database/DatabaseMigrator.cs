@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Dapper;
 using FluentMigrator.Runner;
 using Loyalty.Core;
@@ -9,15 +10,20 @@ namespace Loyalty.Api.Infrastructure.Database;
 
 /// <summary>
 /// Applies schema migrations, writes the reference data of every <see cref="IDatabaseSeed"/> and syncs the
-/// stage's token clients into <c>bank_clients</c>.
+/// stage's token clients into <c>bank_clients</c>; with <see cref="DatabaseOptions.MigrationConnectionString"/>, does
+/// all that with those credentials and makes the API's own user one that may only read and write rows.
 /// </summary>
 public sealed partial class DatabaseMigrator(
     MySqlDataSource dataSource,
     IOptions<DatabaseOptions> database,
     IOptions<BankClientOptions> clients,
     IEnumerable<IDatabaseSeed> seeds,
+    ILoggerFactory loggers,
     ILogger<DatabaseMigrator> logger)
 {
+    /// <summary>What the API's user may do: rows only, in its own database. No DDL, no other schema, no grants.</summary>
+    public static readonly IReadOnlyList<string> RuntimePrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+
     private const string LockName = "loyalty.migrations";
     private const int LockTimeoutSeconds = MigrationLimits.Minutes * 60;
 
@@ -32,7 +38,10 @@ public sealed partial class DatabaseMigrator(
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var settings = database.Value;
+        await using var migrationSource = settings.MigrationConnectionString is { } migration ? DatabaseSetup.DataSource(migration, loggers) : null;
+        var source = migrationSource ?? dataSource;
+        await using var lockConnection = await source.OpenConnectionAsync(cancellationToken);
         // Each new instance of a fleet runs this before its API starts; the named lock lets exactly one do it at a time.
         var acquired = await lockConnection.ExecuteScalarAsync<int?>(new CommandDefinition(
             AcquireLockSql, new { Name = LockName, Timeout = LockTimeoutSeconds }, cancellationToken: cancellationToken));
@@ -43,9 +52,13 @@ public sealed partial class DatabaseMigrator(
 
         try
         {
-            ApplyMigrations();
-            await SeedAsync(cancellationToken);
-            await SyncClientsAsync(cancellationToken);
+            ApplyMigrations(settings.MigrationConnectionString ?? settings.ConnectionString);
+            await SeedAsync(source, cancellationToken);
+            await SyncClientsAsync(source, cancellationToken);
+            if (migrationSource is not null)
+            {
+                await GrantRuntimeUserAsync(lockConnection, settings.ConnectionString, cancellationToken);
+            }
         }
         finally
         {
@@ -54,13 +67,56 @@ public sealed partial class DatabaseMigrator(
         }
     }
 
-    private void ApplyMigrations()
+    /// <summary>
+    /// Creates the API's user if need be, sets its password, and leaves it exactly <see cref="RuntimePrivileges"/> on
+    /// its database. Privileges are revoked only when it holds others, so the fleet still serving during a rollout
+    /// never finds its user without them.
+    /// </summary>
+    private async Task GrantRuntimeUserAsync(MySqlConnection connection, string runtimeConnectionString, CancellationToken cancellationToken)
+    {
+        var runtime = new MySqlConnectionStringBuilder(runtimeConnectionString);
+        if (!SqlName().IsMatch(runtime.UserID) || !SqlName().IsMatch(runtime.Database))
+        {
+            throw new InvalidOperationException(
+                $"Database:ConnectionString: user '{runtime.UserID}' and database '{runtime.Database}' must be letters, digits and underscores.");
+        }
+
+        // Names cannot be parameters in account statements; both were checked above. The password is a parameter.
+        var account = $"'{runtime.UserID}'@'%'";
+        var password = new { runtime.Password };
+        await connection.ExecuteAsync(new CommandDefinition($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @Password", password, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition($"ALTER USER {account} IDENTIFIED BY @Password", password, cancellationToken: cancellationToken));
+        var others = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OtherPrivilegesSql,
+            new { Grantee = account, runtime.Database, Allowed = RuntimePrivileges }, cancellationToken: cancellationToken));
+        if (others > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}", cancellationToken: cancellationToken));
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"GRANT {string.Join(", ", RuntimePrivileges)} ON `{runtime.Database}`.* TO {account}", cancellationToken: cancellationToken));
+        LogRuntimeUserGranted(logger, runtime.UserID, runtime.Database);
+    }
+
+    /// <summary>How many privileges the account holds beyond <see cref="RuntimePrivileges"/> on its database.</summary>
+    private const string OtherPrivilegesSql = """
+        SELECT (SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @Grantee AND PRIVILEGE_TYPE <> 'USAGE')
+             + (SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES
+                WHERE GRANTEE = @Grantee AND (TABLE_SCHEMA <> @Database OR PRIVILEGE_TYPE NOT IN @Allowed OR IS_GRANTABLE = 'YES'))
+             + (SELECT COUNT(*) FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @Grantee)
+             + (SELECT COUNT(*) FROM information_schema.COLUMN_PRIVILEGES WHERE GRANTEE = @Grantee)
+        """;
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
+    private static partial Regex SqlName();
+
+    private void ApplyMigrations(string connectionString)
     {
         using var services = new ServiceCollection()
             .AddFluentMigratorCore()
             .ConfigureRunner(runner => runner
                 .AddMySql5()
-                .WithGlobalConnectionString(database.Value.ConnectionString)
+                .WithGlobalConnectionString(connectionString)
                 .ScanIn(typeof(M0001Schema).Assembly).For.Migrations())
             .AddLogging(logging => logging.AddFluentMigratorConsole().SetMinimumLevel(LogLevel.Warning))
             .BuildServiceProvider(validateScopes: false);
@@ -70,9 +126,9 @@ public sealed partial class DatabaseMigrator(
         LogMigrated(logger);
     }
 
-    private async Task SeedAsync(CancellationToken cancellationToken)
+    private async Task SeedAsync(MySqlDataSource source, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
         foreach (var seed in seeds)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -81,10 +137,10 @@ public sealed partial class DatabaseMigrator(
         }
     }
 
-    private async Task SyncClientsAsync(CancellationToken cancellationToken)
+    private async Task SyncClientsAsync(MySqlDataSource source, CancellationToken cancellationToken)
     {
         var configured = clients.Value.Clients;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var (clientId, bankCode) in configured)
         {
@@ -105,6 +161,10 @@ public sealed partial class DatabaseMigrator(
     [LoggerMessage(EventId = 1001, EventName = "Migrated", Level = LogLevel.Information,
         Message = "Database schema is up to date")]
     private static partial void LogMigrated(ILogger logger);
+
+    [LoggerMessage(EventId = 1003, EventName = "RuntimeUserGranted", Level = LogLevel.Information,
+        Message = "The API's database user {User} may read and write rows of {Database}, nothing else")]
+    private static partial void LogRuntimeUserGranted(ILogger logger, string user, string database);
 
     [LoggerMessage(EventId = 1002, EventName = "ClientsSynced", Level = LogLevel.Information,
         Message = "Synced {Count} bank token clients")]

@@ -1,0 +1,67 @@
+using Dapper;
+using Loyalty.Api.Infrastructure.Database;
+using Loyalty.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Loyalty.Api.Tests.Api;
+
+/// <summary>
+/// The user the API runs as (the fixture's, made by the start-up migration with the admin's credentials, as
+/// loyalty-migrate.service makes it in AWS): it reads and writes rows, and nothing more.
+/// </summary>
+[Collection(ApiSuite.Name)]
+public sealed class RuntimeUserTests(ApiFixture api)
+{
+    [Fact]
+    public async Task TheApisUser_ReadsAndWritesRows_ButCannotChangeTheSchemaOrGrant()
+    {
+        await using var runtime = new MySqlConnection(api.RuntimeConnectionString);
+        await runtime.OpenAsync();
+
+        Assert.Equal(3, await runtime.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM banks"));
+        await using (var transaction = await runtime.BeginTransactionAsync())
+        {
+            // A write it may make, not kept.
+            Assert.Equal(1, await runtime.ExecuteAsync("UPDATE banks SET name = name WHERE code = 'HARB'", transaction: transaction));
+            await transaction.RollbackAsync();
+        }
+
+        foreach (var statement in new[]
+        {
+            "CREATE TABLE runtime_user_probe (id INT)",
+            "DROP TABLE events",
+            "ALTER TABLE transactions ADD COLUMN probe INT",
+            "CREATE INDEX ix_probe ON banks (name)",
+            "TRUNCATE TABLE events",
+            "CREATE USER 'probe'@'%' IDENTIFIED BY 'probe'",
+            $"GRANT SELECT ON `{api.DatabaseName}`.* TO 'probe'@'%'",
+            "SELECT COUNT(*) FROM mysql.user",
+        })
+        {
+            var refused = await Assert.ThrowsAsync<MySqlException>(() => runtime.ExecuteAsync(statement));
+            Assert.True(refused.ErrorCode is MySqlErrorCode.TableAccessDenied or MySqlErrorCode.SpecifiedAccessDeniedError or MySqlErrorCode.DatabaseAccessDenied,
+                $"{statement}: {refused.ErrorCode} {refused.Message}");
+        }
+    }
+
+    [Fact]
+    public async Task APrivilegeGrantedByHand_IsTakenBackByTheNextMigration()
+    {
+        var user = new MySqlConnectionStringBuilder(api.RuntimeConnectionString).UserID;
+        await using (var admin = await api.OpenDatabaseAsync())
+        {
+            await admin.ExecuteAsync($"GRANT DROP, CREATE ON `{api.DatabaseName}`.* TO '{user}'@'%'");
+        }
+
+        await api.Factory.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+
+        await using var runtime = new MySqlConnection(api.RuntimeConnectionString);
+        await runtime.OpenAsync();
+        var grants = string.Join("\n", await runtime.QueryAsync<string>("SHOW GRANTS FOR CURRENT_USER"));
+        Assert.Contains($"GRANT SELECT, INSERT, UPDATE, DELETE ON `{api.DatabaseName}`.*", grants, StringComparison.Ordinal);
+        Assert.DoesNotContain("DROP", grants, StringComparison.Ordinal);
+        Assert.DoesNotContain("CREATE", grants, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MySqlException>(() => runtime.ExecuteAsync("CREATE TABLE runtime_user_probe (id INT)"));
+    }
+}
