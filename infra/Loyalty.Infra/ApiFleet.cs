@@ -378,7 +378,7 @@ public sealed class ApiFleet : Construct
             $"launched() {{ aws autoscaling complete-lifecycle-action --region {stage.Region} --auto-scaling-group-name \"$group\" "
                 + $"--lifecycle-hook-name {LaunchHookName} --instance-id \"$instance\" --lifecycle-action-result \"$1\"; }}",
             $"for _ in $(seq 1 {(LaunchTimeout.ToSeconds() / 4).ToString(CultureInfo.InvariantCulture)}); do",
-            $"  curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthPaths.Ready} && {{ launched CONTINUE; exit 0; }}",
+            $"  if curl -fsS -o /dev/null http://127.0.0.1:{port}{HealthPaths.Ready}; then launched CONTINUE; exit 0; fi",
             "  systemctl is-failed --quiet loyalty-config.service loyalty-migrate.service loyalty-api.service && break",
             "  sleep 4",
             "done",

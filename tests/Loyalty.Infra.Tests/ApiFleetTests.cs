@@ -133,7 +133,7 @@ public sealed class ApiFleetTests(Stages stages)
         // The boot completes the hook itself: on with a ready API, abandoned when a boot step failed.
         var userData = FleetLaunchTemplate(stage).Properties.GetProperty("LaunchTemplateData").GetProperty("UserData").GetRawText();
         Assert.Contains($"--lifecycle-hook-name {ApiFleet.LaunchHookName}", userData, StringComparison.Ordinal);
-        Assert.Contains("/health/ready && { launched CONTINUE; exit 0; }", userData, StringComparison.Ordinal);
+        Assert.Contains("/health/ready; then launched CONTINUE; exit 0; fi", userData, StringComparison.Ordinal);
         Assert.Contains("systemctl is-failed --quiet loyalty-config.service loyalty-migrate.service loyalty-api.service && break", userData, StringComparison.Ordinal);
         Assert.Contains("launched ABANDON", userData, StringComparison.Ordinal);
     }
