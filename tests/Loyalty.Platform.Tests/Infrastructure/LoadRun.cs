@@ -113,12 +113,16 @@ public sealed class LoadGeneration : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGINT: the generator sends nothing new, lets the requests in flight finish, and writes its report.</summary>
+    /// <summary>
+    /// SIGTERM: the generator sends nothing new, lets the requests in flight finish, and writes its report. Not SIGINT:
+    /// a shell without job control starts background commands with SIGINT ignored, and the runtime keeps it ignored,
+    /// so a run started that way would go on to its --duration.
+    /// </summary>
     public async Task<LoadRun> StopAsync()
     {
         if (!process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
         }
 
