@@ -2,6 +2,8 @@ using Dapper;
 using Loyalty.Api.Infrastructure.Database;
 using Loyalty.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Loyalty.Api.Tests.Api;
@@ -48,20 +50,39 @@ public sealed class RuntimeUserTests(ApiFixture api)
     [Fact]
     public async Task APrivilegeGrantedByHand_IsTakenBackByTheNextMigration()
     {
-        var user = new MySqlConnectionStringBuilder(api.RuntimeConnectionString).UserID;
-        await using (var admin = await api.OpenDatabaseAsync())
+        // A user of its own: revoking from the fixture's user would race the API's pooled connections.
+        var runtimeConnection = new MySqlConnectionStringBuilder(api.RuntimeConnectionString)
         {
-            await admin.ExecuteAsync($"GRANT DROP, CREATE ON `{api.DatabaseName}`.* TO '{user}'@'%'");
+            UserID = "api_probe_" + Guid.NewGuid().ToString("N")[..8],
+        }.ConnectionString;
+        var settings = api.Factory.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var migrator = new DatabaseMigrator(api.Factory.Services.GetRequiredService<MySqlDataSource>(),
+            Options.Create(new DatabaseOptions { ConnectionString = runtimeConnection, MigrationConnectionString = settings.MigrationConnectionString }),
+            api.Factory.Services.GetRequiredService<IOptions<BankClientOptions>>(), api.Factory.Services.GetServices<IDatabaseSeed>(),
+            NullLoggerFactory.Instance, NullLogger<DatabaseMigrator>.Instance);
+        var user = new MySqlConnectionStringBuilder(runtimeConnection).UserID;
+        try
+        {
+            await migrator.MigrateAsync(CancellationToken.None);
+            await using (var admin = await api.OpenDatabaseAsync())
+            {
+                await admin.ExecuteAsync($"GRANT DROP, CREATE ON `{api.DatabaseName}`.* TO '{user}'@'%'");
+            }
+
+            await migrator.MigrateAsync(CancellationToken.None);
+
+            await using var runtime = new MySqlConnection(runtimeConnection);
+            await runtime.OpenAsync();
+            var grants = string.Join("\n", await runtime.QueryAsync<string>("SHOW GRANTS FOR CURRENT_USER"));
+            Assert.Contains($"GRANT SELECT, INSERT, UPDATE, DELETE ON `{api.DatabaseName}`.*", grants, StringComparison.Ordinal);
+            Assert.DoesNotContain("DROP", grants, StringComparison.Ordinal);
+            Assert.DoesNotContain("CREATE", grants, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<MySqlException>(() => runtime.ExecuteAsync("CREATE TABLE runtime_user_probe (id INT)"));
         }
-
-        await api.Factory.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
-
-        await using var runtime = new MySqlConnection(api.RuntimeConnectionString);
-        await runtime.OpenAsync();
-        var grants = string.Join("\n", await runtime.QueryAsync<string>("SHOW GRANTS FOR CURRENT_USER"));
-        Assert.Contains($"GRANT SELECT, INSERT, UPDATE, DELETE ON `{api.DatabaseName}`.*", grants, StringComparison.Ordinal);
-        Assert.DoesNotContain("DROP", grants, StringComparison.Ordinal);
-        Assert.DoesNotContain("CREATE", grants, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<MySqlException>(() => runtime.ExecuteAsync("CREATE TABLE runtime_user_probe (id INT)"));
+        finally
+        {
+            await using var admin = await api.OpenDatabaseAsync();
+            await admin.ExecuteAsync($"DROP USER IF EXISTS '{user}'@'%'");
+        }
     }
 }
