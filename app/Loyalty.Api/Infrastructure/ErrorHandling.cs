@@ -30,7 +30,8 @@ public sealed partial class ErrorHandler(IProblemDetailsService problems, ILogge
 
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            LogDatabaseUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+            LogDatabaseUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path,
+                exception is MySqlConnector.MySqlException database ? $"{database.ErrorCode}: {database.Message}" : $"{exception.GetType().Name}: {exception.Message}");
             httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
         }
         else if (status >= StatusCodes.Status500InternalServerError)

@@ -144,7 +144,9 @@ public sealed class HostileInputTests(ApiFixture api, ITestOutputHelper output)
         var after = await CountRowsAsync();
         Assert.True(failures.IsEmpty,
             $"{failures.Count} of {cases.Count} hostile requests were answered wrongly (seed {Seed}); the first ones:\n"
-            + string.Join("\n", failures.Take(12)));
+            + string.Join("\n", failures.Take(12))
+            + "\nthe app's last warnings and errors:\n"
+            + string.Join("\n", api.Factory.Warnings.TakeLast(12).Select(r => $"  {r.Level} {r.Id} {r.Message} {r.Exception}")));
         Assert.Equal(0, after.Hostile);
         Assert.Equal(before, after);
     }

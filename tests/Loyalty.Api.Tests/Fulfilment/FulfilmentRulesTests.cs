@@ -18,6 +18,7 @@ using Loyalty.Core.PartnerFiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MySqlConnector;
@@ -596,7 +597,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
     {
         using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = meters.GetRequiredService<IMeterFactory>();
-        var log = new ListLogger<EventPublisher>();
+        var log = new FakeLogger<EventPublisher>();
         var publisher = new EventPublisher(fixture.Get<MySqlDataSource>(), fixture.Sqs, fixture.Get<IOptions<FulfilmentOptions>>(),
             fixture.Get<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(), TimeProvider.System, log);
         using var watch = new PipelineWatch(fixture.Get<MySqlDataSource>(), fixture.Get<CatalogueStore>(), fixture.Get<IOptions<FulfilmentOptions>>(),
@@ -640,24 +641,9 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         }
 
         Assert.False(await UnpublishedAsync(harb),
-            $"HARB's event was not published after its queue came back; the publisher said:\n{string.Join('\n', log.Lines.TakeLast(20))}");
+            $"HARB's event was not published after its queue came back; the publisher said:\n{string.Join('\n', log.Collector.GetSnapshot().TakeLast(20).Select(r => $"{r.Level} {r.Message} {r.Exception?.Message}"))}");
         await watch.MeasureAsync(CancellationToken.None);
         Assert.False(OldestUnpublishedAges(meterFactory).ContainsKey("HARB"));
-    }
-
-    /// <summary>Keeps what was logged, for a failure message.</summary>
-    private sealed class ListLogger<T> : ILogger<T>
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
-
-        public IEnumerable<string> Lines => lines;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
     }
 
     /// <summary>What the watch's gauge reports now, per bank.</summary>

@@ -91,7 +91,10 @@ public sealed class PipelineWatchTests(FulfilmentFixture fixture)
             new { Status = status, FileName = fileName }));
     }
 
-    /// <summary>Keeps each line's event and structured values, as the JSON console formatter would write them.</summary>
+    /// <summary>
+    /// Keeps each line's event and structured values with their types, which decide whether the JSON console formatter
+    /// writes a number the metric filters can read (FakeLogger keeps only their text).
+    /// </summary>
     private sealed class LineLogger : ILogger<PipelineWatch>
     {
         public List<(EventId EventId, Dictionary<string, object?> State)> Lines { get; } = [];

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using MySqlConnector;
 
 namespace Loyalty.Api.Tests.Infrastructure;
@@ -127,11 +129,17 @@ public sealed class LoyaltyApiFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        // What the app warns of or fails with, for tests to name in their failure messages.
+        builder.ConfigureLogging(logging => logging.AddFakeLogging(options =>
+            options.FilteredLevels = new HashSet<LogLevel> { LogLevel.Warning, LogLevel.Error, LogLevel.Critical }));
         if (services is not null)
         {
             builder.ConfigureTestServices(services);
         }
     }
+
+    /// <summary>The app's warnings and errors so far.</summary>
+    public IReadOnlyList<FakeLogRecord> Warnings => Services.GetFakeLogCollector().GetSnapshot();
 }
 
 [CollectionDefinition(Name)]
