@@ -25,10 +25,8 @@ public sealed partial class DatabaseMigrator(
     public static readonly IReadOnlyList<string> RuntimePrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE"];
 
     private const string LockName = "loyalty.migrations";
-    private const int LockTimeoutSeconds = MigrationLimits.Minutes * 60;
+    private static readonly TimeSpan LockWait = TimeSpan.FromMinutes(MigrationLimits.Minutes);
 
-    private const string AcquireLockSql = "SELECT GET_LOCK(@Name, @Timeout)";
-    private const string ReleaseLockSql = "SELECT RELEASE_LOCK(@Name)";
     private const string UpsertClientSql = """
         INSERT INTO bank_clients (client_id, bank_code) VALUES (@ClientId, @BankCode)
         ON DUPLICATE KEY UPDATE bank_code = VALUES(bank_code)
@@ -43,27 +41,14 @@ public sealed partial class DatabaseMigrator(
         var source = migrationSource ?? dataSource;
         await using var lockConnection = await source.OpenConnectionAsync(cancellationToken);
         // Each new instance of a fleet runs this before its API starts; the named lock lets exactly one do it at a time.
-        var acquired = await lockConnection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            AcquireLockSql, new { Name = LockName, Timeout = LockTimeoutSeconds }, cancellationToken: cancellationToken));
-        if (acquired != 1)
+        await using var held = await SessionLock.TryAcquireAsync(lockConnection, LockName, LockWait, cancellationToken)
+            ?? throw new InvalidOperationException($"Could not take the migration lock within {LockWait.TotalMinutes} minutes.");
+        ApplyMigrations(settings.MigrationConnectionString ?? settings.ConnectionString);
+        await SeedAsync(source, cancellationToken);
+        await SyncClientsAsync(source, cancellationToken);
+        if (migrationSource is not null)
         {
-            throw new InvalidOperationException($"Could not take the migration lock within {LockTimeoutSeconds} s.");
-        }
-
-        try
-        {
-            ApplyMigrations(settings.MigrationConnectionString ?? settings.ConnectionString);
-            await SeedAsync(source, cancellationToken);
-            await SyncClientsAsync(source, cancellationToken);
-            if (migrationSource is not null)
-            {
-                await GrantRuntimeUserAsync(lockConnection, settings.ConnectionString, cancellationToken);
-            }
-        }
-        finally
-        {
-            await lockConnection.ExecuteScalarAsync<int?>(new CommandDefinition(
-                ReleaseLockSql, new { Name = LockName }, cancellationToken: CancellationToken.None));
+            await GrantRuntimeUserAsync(lockConnection, settings.ConnectionString, cancellationToken);
         }
     }
 

@@ -64,6 +64,7 @@ public sealed partial class EventPublisher
         await using var held = await SessionLock.TryAcquireAsync(connection, "loyalty-publish", cancellationToken);
         if (held is null)
         {
+            LogAnotherPublisher();
             return 0;
         }
 
@@ -158,6 +159,9 @@ public sealed partial class EventPublisher
 
     [LoggerMessage(EventId = 3202, EventName = "BankPublishFailed", Level = LogLevel.Error, Message = "OPS ALERT: publishing to bank {BankCode} failed ({Failures} in a row); its events wait and are tried again in {DelayMs} ms, the other banks go on")]
     private partial void LogBankFailed(Exception exception, string bankCode, int failures, long delayMs);
+
+    [LoggerMessage(EventId = 3203, EventName = "PublishLockHeld", Level = LogLevel.Debug, Message = "Not publishing: another instance holds the publish lock")]
+    private partial void LogAnotherPublisher();
 
     [LoggerMessage(EventId = 3201, EventName = "EventsRefused", Level = LogLevel.Warning, Message = "Queue {QueueUrl} refused {Count} events ({Code}: {Reason}); they stay unpublished and are retried")]
     private partial void LogSendFailed(string queueUrl, int count, string code, string reason);
