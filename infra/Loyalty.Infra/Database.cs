@@ -56,6 +56,20 @@ public sealed class Database : Construct
 
     private static readonly string[] CfnLintIgnoredChecks = ["E3691"];
 
+    /// <summary>How often Secrets Manager rotates each database password.</summary>
+    public const int RotationDays = 30;
+
+    /// <summary>
+    /// The transform that builds a hosted rotation Lambda from AWS's templates. CDK 2.160 declares the 2020-07-23
+    /// version, whose functions default to a Python AWS Lambda has retired; this one takes <see cref="RotationRuntime"/>.
+    /// </summary>
+    public const string RotationTransform = "AWS::SecretsManager-2024-09-16";
+
+    private const string RetiredRotationTransform = "AWS::SecretsManager-2020-07-23";
+
+    /// <summary>The rotation functions' runtime: a Python AWS Lambda supports, with the templates' binaries for it.</summary>
+    public const string RotationRuntime = "python3.12";
+
     public Database(Construct scope, string id, DatabaseProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
@@ -215,6 +229,38 @@ public sealed class Database : Construct
 
         Secret = Instance.Secret ?? throw new InvalidOperationException("an instance given secret credentials exposes the attached secret");
         AppSecret = appCredentials.Attach(Instance);
+
+        // Each password rotates by itself (single user: the user changes its own password). The functions run next to
+        // the fleet, reaching the database on its port and Secrets Manager over HTTPS, and nothing else.
+        RotationSecurityGroup = new SecurityGroup(this, "RotationSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc,
+            Description = "Loyalty secret rotation: MariaDB to the database, HTTPS to Secrets Manager",
+            AllowAllOutbound = false,
+        });
+        RotationSecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "Secrets Manager API");
+        Admit(RotationSecurityGroup);
+        Rotate(Secret, $"loyalty-{stage.Name}-rotate-admin", vpc);
+        Rotate(AppSecret, $"loyalty-{stage.Name}-rotate-app", vpc);
+        var templateOptions = Stack.Of(this).TemplateOptions;
+        templateOptions.Transforms = [.. (templateOptions.Transforms ?? []).Select(t => t == RetiredRotationTransform ? RotationTransform : t).Distinct()];
+    }
+
+    private void Rotate(ISecret secret, string functionName, IVpc vpc)
+    {
+        var schedule = secret.AddRotationSchedule("Rotation", new RotationScheduleOptions
+        {
+            AutomaticallyAfter = Duration.Days(RotationDays),
+            HostedRotation = HostedRotation.MariaDbSingleUser(new SingleUserHostedRotationOptions
+            {
+                FunctionName = functionName,
+                Vpc = vpc,
+                VpcSubnets = new SubnetSelection { SubnetGroupName = Network.AppTier },
+                SecurityGroups = [RotationSecurityGroup],
+            }),
+        });
+        var resource = schedule.Node.DefaultChild as CfnRotationSchedule ?? throw new InvalidOperationException("a RotationSchedule is backed by a CfnRotationSchedule");
+        resource.AddPropertyOverride("HostedRotationLambda.Runtime", RotationRuntime);
     }
 
     public DatabaseInstance Instance { get; }
@@ -226,6 +272,9 @@ public sealed class Database : Construct
     public ISecret AppSecret { get; }
 
     public SecurityGroup SecurityGroup { get; }
+
+    /// <summary>The rotation functions' group: admitted to the database, HTTPS out.</summary>
+    public SecurityGroup RotationSecurityGroup { get; }
 
     public Key Key { get; }
 

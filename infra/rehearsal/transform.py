@@ -11,6 +11,7 @@ What moto does with a CDK template, and what this module does about it:
   reference (the group itself is still created and audited); so it does its option group, which moto lacks.
 - The HTTPS listener's certificate must exist in its ACM: the caller requests a stand-in there and passes its ARN.
 - Dynamic references ({{resolve:secretsmanager:...}}) are not resolved: they become a stand-in value.
+- It runs no macros: the template's Transform is removed (with the rotation schedules the secrets' one would expand).
 """
 from __future__ import annotations
 
@@ -122,6 +123,10 @@ def emulator_edition(template: dict[str, Any], stand_ins: StandIns) -> Edition:
             edition.changes.append(Change(lid, "not emulated", f"{type_} removed (moto skips it)"))
     # CDK's bootstrap check: a Rules section moto does not evaluate; the rehearsal writes the parameter it reads.
     edition.template.pop("Rules", None)
+    # Macros (the hosted rotation functions' AWS::SecretsManager transform) expand only in CloudFormation itself; the
+    # resources they would expand into are removed above.
+    for name in _as_list(edition.template.pop("Transform", [])):
+        edition.changes.append(Change("Transform", "not emulated", f"{name} removed (moto runs no macros)"))
     edition.changes.sort(key=lambda c: (c.kind, c.logical_id))
     return edition
 
@@ -290,6 +295,10 @@ def _json_text(document: Any) -> Any:
     for i, piece in enumerate(text.split("\\u0000")):
         parts.append(intrinsics[int(piece)] if i % 2 else piece)
     return {"Fn::Join": ["", parts]} if intrinsics else text
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _get_att(value: Any) -> tuple[str, str]:

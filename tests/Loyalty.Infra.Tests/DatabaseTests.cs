@@ -32,6 +32,35 @@ public sealed class DatabaseTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
+    public void BothSecrets_RotateThemselvesMonthly_ByAHostedFunctionOnASupportedRuntimeNextToTheFleet(string stage)
+    {
+        var synthesised = stages[stage];
+        var schedules = synthesised.Resources("AWS::SecretsManager::RotationSchedule").ToList();
+        string[] attachments = [synthesised.LogicalIdAt("Database/Secret/Attachment/Resource"), synthesised.LogicalIdAt("Database/AppSecret/Attachment/Resource")];
+
+        Assert.Equal(attachments.Order(), schedules.Select(s => SynthesisedStage.RefOf(s.Properties.GetProperty("SecretId"))).Order());
+        var appSubnets = synthesised.Resources("AWS::EC2::Subnet")
+            .Where(s => s.Properties.GetProperty("Tags").EnumerateArray().Any(t => t.GetProperty("Value").GetString() == Network.AppTier))
+            .Select(s => s.LogicalId).Order().ToList();
+        foreach (var (_, schedule) in schedules)
+        {
+            Assert.Equal($"rate({Database.RotationDays} days)", schedule.GetProperty("RotationRules").GetProperty("ScheduleExpression").GetString());
+            var function = schedule.GetProperty("HostedRotationLambda");
+            Assert.Equal("MariaDBSingleUser", function.GetProperty("RotationType").GetString());
+            Assert.Equal(Database.RotationRuntime, function.GetProperty("Runtime").GetString());
+            Assert.Equal(synthesised.LogicalIdAt("Database/RotationSecurityGroup/Resource"), function.GetProperty("VpcSecurityGroupIds").GetProperty("Fn::GetAtt")[0].GetString());
+            var subnets = function.GetProperty("VpcSubnetIds").GetProperty("Fn::Join")[1].EnumerateArray()
+                .Where(p => p.ValueKind == JsonValueKind.Object).Select(SynthesisedStage.RefOf).Order().ToList();
+            Assert.Equal(appSubnets, subnets);
+            Assert.Equal(synthesised.LogicalIdAt("Database/Key/Resource"), function.GetProperty("KmsKeyArn").GetProperty("Fn::GetAtt")[0].GetString());
+        }
+
+        // The transform that takes a Runtime; the retired one CDK 2.160 declares is gone.
+        Assert.Equal(Database.RotationTransform, synthesised.Json.GetProperty("Transform").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
     public void Instance_IgnoresOnlyTheCfnLintMinorVersionCheck(string stage)
     {
         var ignored = stages[stage].Resource(Instance(stage).LogicalId).GetProperty("Metadata").GetProperty("cfn-lint")
@@ -143,7 +172,7 @@ public sealed class DatabaseTests(Stages stages)
 
     [Theory]
     [MemberData(nameof(StageNames))]
-    public void SecurityGroup_AdmitsMariaDbOnlyFromTheAppAndBastionGroups(string stage)
+    public void SecurityGroup_AdmitsMariaDbOnlyFromTheAppBastionAndRotationGroups(string stage)
     {
         var (_, db) = Instance(stage);
         var groupId = SynthesisedStage.RefOf(Assert.Single(db.GetProperty("VPCSecurityGroups").EnumerateArray()));
@@ -155,7 +184,7 @@ public sealed class DatabaseTests(Stages stages)
             .Concat(group.TryGetProperty("SecurityGroupIngress", out var inline) ? inline.EnumerateArray() : [])
             .ToList();
 
-        Assert.Equal(2, rules.Count);
+        Assert.Equal(3, rules.Count);
         foreach (var rule in rules)
         {
             Assert.Equal("tcp", rule.GetProperty("IpProtocol").GetString());
@@ -166,7 +195,11 @@ public sealed class DatabaseTests(Stages stages)
         }
 
         var sources = rules.Select(r => SynthesisedStage.RefOf(r.GetProperty("SourceSecurityGroupId"))).ToHashSet();
-        Assert.Equal([stages[stage].LogicalIdAt("ApiFleet/AppSecurityGroup/Resource"), stages[stage].LogicalIdAt("Bastion/SecurityGroup/Resource")], sources);
+        Assert.Equal(
+            [
+                stages[stage].LogicalIdAt("ApiFleet/AppSecurityGroup/Resource"), stages[stage].LogicalIdAt("Bastion/SecurityGroup/Resource"),
+                stages[stage].LogicalIdAt("Database/RotationSecurityGroup/Resource"),
+            ], sources);
     }
 
     [Theory]

@@ -30,12 +30,10 @@ public sealed class SecurityGroupTests(Stages stages)
             new("app", "tcp", 22, 22, "sg:bastion"),
         };
         expected.AddRange(synthesised.Config.Bastion.SshAllowList.Select(cidr => new Rule("bastion", "tcp", 22, 22, cidr)));
-        // The database is reachable from the app and the bastion only (once the Database construct has an instance).
-        if (synthesised.Resources("AWS::RDS::DBInstance").Any())
-        {
-            expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:app"));
-            expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:bastion"));
-        }
+        // The database is reachable from the app, the bastion and the secrets' rotation functions only.
+        expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:app"));
+        expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:bastion"));
+        expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:rotation"));
 
         Assert.Equal(Sorted(expected), Sorted(IngressRules(stage)));
     }
@@ -89,6 +87,18 @@ public sealed class SecurityGroupTests(Stages stages)
         Assert.Equal("Gateway", endpoint.GetProperty("VpcEndpointType").GetString());
         Assert.Contains(".s3", endpoint.GetProperty("ServiceName").GetRawText(), StringComparison.Ordinal);
         Assert.Equal(stages[stage].Config.AvailabilityZones.Count, endpoint.GetProperty("RouteTableIds").GetArrayLength());
+    }
+
+    [Theory]
+    [MemberData(nameof(StageNames))]
+    public void RotationFunctions_ReachOnlyTheDatabaseOnItsPort_AndHttps(string stage)
+    {
+        Assert.Equal(Sorted(
+            [
+                new Rule("rotation", "tcp", ApiFleet.HttpsPort, ApiFleet.HttpsPort, Anywhere),
+                new Rule("rotation", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:db"),
+            ]), Sorted(EgressRules(stage).Where(r => r.Group == "rotation")));
+        Assert.DoesNotContain(IngressRules(stage), r => r.Group == "rotation");
     }
 
     private List<Rule> IngressRules(string stage) => Rules(stage, "SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId");
@@ -173,6 +183,12 @@ public sealed class SecurityGroupTests(Stages stages)
         foreach (var (_, db) in synthesised.Resources("AWS::RDS::DBInstance"))
         {
             Assign("db", db.GetProperty("VPCSecurityGroups"));
+        }
+
+        // The hosted rotation functions' group, one reference in a comma-separated property.
+        foreach (var (_, schedule) in synthesised.Resources("AWS::SecretsManager::RotationSchedule"))
+        {
+            roles[LogicalId(schedule.GetProperty("HostedRotationLambda").GetProperty("VpcSecurityGroupIds"))] = "rotation";
         }
 
         return roles;

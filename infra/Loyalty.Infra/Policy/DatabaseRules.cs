@@ -114,7 +114,7 @@ public static class DatabaseRules
     public static readonly PolicyRule ProdResilience = new(
         "LOY-DB-6", Severity.Warning, "Database", "Survive an AZ loss and a fat finger",
         "in prod set MultiAz, DeletionProtection, RemovalPolicy.SNAPSHOT, CloudwatchLogsExports error/slowquery/audit, "
-        + "EnablePerformanceInsights, and rotate the attached secret (AddRotationSingleUser)",
+        + "EnablePerformanceInsights, and rotate the attached secret (AddRotationSchedule with a HostedRotation)",
         (r, ctx) => ctx.IsProduction ? ResilienceFaults(r, ctx) : []);
 
     private static IEnumerable<string> ResilienceFaults(PolicyResource r, PolicyContext ctx)
@@ -149,13 +149,23 @@ public static class DatabaseRules
             }
         }
 
-        // Rotation is judged on the secret itself, so a recorded exception for it leaves the instance's checks on.
-        if (r.Type == "AWS::SecretsManager::Secret"
-            && ctx.OfType("AWS::SecretsManager::SecretTargetAttachment").Any(a =>
-                Cfn.ReferencedId(a.Properties.Get("SecretId")) == r.LogicalId && ctx.Target(a.Properties.Get("TargetId"))?.Type == "AWS::RDS::DBInstance")
-            && !ctx.OfType("AWS::SecretsManager::RotationSchedule").Any(s => Cfn.ReferencedId(s.Properties.Get("SecretId")) == r.LogicalId))
+        // Rotation is judged on the secret itself, so a recorded exception for it leaves the instance's checks on. A
+        // schedule may name the secret or its attachment (a Ref to an attachment is the secret's ARN).
+        if (r.Type != "AWS::SecretsManager::Secret")
         {
-            yield return "the database secret has no AWS::SecretsManager::RotationSchedule";
+            yield break;
+        }
+
+        var attachments = ctx.OfType("AWS::SecretsManager::SecretTargetAttachment")
+            .Where(a => Cfn.ReferencedId(a.Properties.Get("SecretId")) == r.LogicalId)
+            .ToList();
+        if (attachments.Any(a => ctx.Target(a.Properties.Get("TargetId"))?.Type == "AWS::RDS::DBInstance"))
+        {
+            var names = attachments.Select(a => a.LogicalId).Append(r.LogicalId).ToHashSet(StringComparer.Ordinal);
+            if (!ctx.OfType("AWS::SecretsManager::RotationSchedule").Any(s => Cfn.ReferencedId(s.Properties.Get("SecretId")) is { } id && names.Contains(id)))
+            {
+                yield return "the database secret has no AWS::SecretsManager::RotationSchedule";
+            }
         }
     }
 

@@ -23,10 +23,6 @@ public static class PolicySuppressions
         "BastionHostLinux's built-in Session Manager grant: ssmmessages:*, ec2messages:* and ssm:UpdateInstanceInformation "
         + "accept no resource ARN (the same statements AmazonSSMManagedInstanceCore holds); SSM is how operators reach the bastion.";
 
-    private const string DbSecretRotationReason =
-        "CDK's rotation for this secret (AddRotationSingleUser, Amazon.CDK.Lib 2.160) deploys a rotation Lambda on a runtime "
-        + "AWS has retired, so it cannot be deployed; the secret has no schedule until rotation without that Lambda is adopted.";
-
     public static readonly IReadOnlyList<PolicySuppression> All =
     [
         .. Stages.SelectMany(stage => new PolicySuppression[]
@@ -36,8 +32,6 @@ public static class PolicySuppressions
             new(stage, IamRules.LeastPrivilege.Id, $"Loyalty-{stage}/Bastion/Host/Resource/InstanceRole/DefaultPolicy/Resource", BastionSessionManagerReason),
             new(stage, IamRules.KeyHygiene.Id, $"Loyalty-{stage}/Messaging/Key/Resource", BankReadersOnKeyReason),
         }),
-        new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/Secret/Resource", DbSecretRotationReason),
-        new("prod", DatabaseRules.ProdResilience.Id, "Loyalty-prod/Database/AppSecret/Resource", DbSecretRotationReason),
     ];
 
     private static IEnumerable<string> Stages => ["dev", "prod"];

@@ -98,6 +98,17 @@ class RemovedTypes(unittest.TestCase):
         self.assertNotIn("Rules", edition.template)
         self.assertEqual(before, original)
 
+    def test_a_macro_is_removed_with_a_manifest_line_and_what_it_would_expand_is_not_emulated(self):
+        original = template(
+            Rotation={"Type": "AWS::SecretsManager::RotationSchedule", "Properties": {"HostedRotationLambda": {"RotationType": "MariaDBSingleUser"}}})
+        original["Transform"] = "AWS::SecretsManager-2024-09-16"
+
+        edition = transform.emulator_edition(original, STAND_INS)
+
+        self.assertNotIn("Transform", edition.template)
+        self.assertEqual({("Rotation", "not emulated"), ("Transform", "not emulated")}, kinds(edition))
+        self.assertIn("AWS::SecretsManager-2024-09-16", next(c.detail for c in edition.changes if c.logical_id == "Transform"))
+
 
 class KnownCrashes(unittest.TestCase):
     def test_kms_key_tags_and_policy_take_the_shapes_moto_reads(self):

@@ -24,6 +24,20 @@ public sealed class DatabaseResilienceTests
     }
 
     [Fact]
+    public void Db6_ASecretRotatedThroughItsAttachment_HasNoFindingInProd()
+    {
+        var gate = new Gate("prod");
+        Secret(gate, Instance(gate, multiAz: true));
+        _ = new CfnRotationSchedule(gate.Stack, "Rotation", new CfnRotationScheduleProps
+        {
+            SecretId = ((CfnSecretTargetAttachment)gate.Stack.Node.FindChild("Attachment")).Ref,
+            HostedRotationLambda = new CfnRotationSchedule.HostedRotationLambdaProperty { RotationType = "MariaDBSingleUser" },
+        });
+
+        Assert.Empty(gate.Findings(DatabaseRules.ProdResilience.Id));
+    }
+
+    [Fact]
     public void Db6_SingleAzInstanceInProd_FailsSynthWithPathAndFix()
     {
         var gate = new Gate("prod");
