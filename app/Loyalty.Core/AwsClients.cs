@@ -1,4 +1,5 @@
 using Amazon.S3;
+using Amazon.SimpleSystemsManagement;
 using Amazon.SQS;
 
 namespace Loyalty.Core;
@@ -19,4 +20,8 @@ public static class AwsClients
     public static AmazonSQSClient Sqs(string? endpoint) => new(endpoint is null
         ? new AmazonSQSConfig()
         : new AmazonSQSConfig { ServiceURL = endpoint });
+
+    public static AmazonSimpleSystemsManagementClient Ssm(string? endpoint) => new(endpoint is null
+        ? new AmazonSimpleSystemsManagementConfig()
+        : new AmazonSimpleSystemsManagementConfig { ServiceURL = endpoint });
 }

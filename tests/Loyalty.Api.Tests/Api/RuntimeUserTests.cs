@@ -55,11 +55,7 @@ public sealed class RuntimeUserTests(ApiFixture api)
         {
             UserID = "api_probe_" + Guid.NewGuid().ToString("N")[..8],
         }.ConnectionString;
-        var settings = api.Factory.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var migrator = new DatabaseMigrator(api.Factory.Services.GetRequiredService<MySqlDataSource>(),
-            Options.Create(new DatabaseOptions { ConnectionString = runtimeConnection, MigrationConnectionString = settings.MigrationConnectionString }),
-            api.Factory.Services.GetRequiredService<IOptions<BankClientOptions>>(), api.Factory.Services.GetServices<IDatabaseSeed>(),
-            NullLoggerFactory.Instance, NullLogger<DatabaseMigrator>.Instance);
+        var migrator = Migrator(runtimeConnection);
         var user = new MySqlConnectionStringBuilder(runtimeConnection).UserID;
         try
         {
@@ -84,5 +80,46 @@ public sealed class RuntimeUserTests(ApiFixture api)
             await using var admin = await api.OpenDatabaseAsync();
             await admin.ExecuteAsync($"DROP USER IF EXISTS '{user}'@'%'");
         }
+    }
+
+    [Fact]
+    public async Task TheNextMigration_LeavesTheUsersPasswordAsRotationSetIt()
+    {
+        var runtimeConnection = new MySqlConnectionStringBuilder(api.RuntimeConnectionString)
+        {
+            UserID = "api_probe_" + Guid.NewGuid().ToString("N")[..8],
+        }.ConnectionString;
+        var migrator = Migrator(runtimeConnection);
+        var user = new MySqlConnectionStringBuilder(runtimeConnection).UserID;
+        try
+        {
+            await migrator.MigrateAsync(CancellationToken.None);
+            await using (var admin = await api.OpenDatabaseAsync())
+            {
+                await admin.ExecuteAsync($"ALTER USER '{user}'@'%' IDENTIFIED BY 'rotated-password'");
+            }
+
+            await migrator.MigrateAsync(CancellationToken.None);
+
+            await using var rotated = new MySqlConnection(new MySqlConnectionStringBuilder(runtimeConnection) { Password = "rotated-password" }.ConnectionString);
+            await rotated.OpenAsync();
+            Assert.Equal(3, await rotated.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM banks"));
+        }
+        finally
+        {
+            await using var admin = await api.OpenDatabaseAsync();
+            await admin.ExecuteAsync($"DROP USER IF EXISTS '{user}'@'%'");
+        }
+    }
+
+    /// <summary>The app's migrator, as its migration step runs it, making <paramref name="runtimeConnection"/>'s user.</summary>
+    private DatabaseMigrator Migrator(string runtimeConnection)
+    {
+        var services = api.Factory.Services;
+        var settings = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        return new DatabaseMigrator(services.GetRequiredService<MySqlDataSource>(),
+            Options.Create(new DatabaseOptions { ConnectionString = runtimeConnection, MigrationConnectionString = settings.MigrationConnectionString }),
+            services.GetRequiredService<IOptions<BankClientOptions>>(), services.GetServices<IDatabaseSeed>(),
+            NullLoggerFactory.Instance, NullLogger<DatabaseMigrator>.Instance);
     }
 }

@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.SimpleSystemsManagement;
 using Amazon.SQS;
 
 namespace Loyalty.Api.Tests.Infrastructure;
@@ -42,6 +43,16 @@ public sealed class LocalAws
     /// <summary>An SQS client for the emulator, configured as <see cref="NewS3Client"/> is.</summary>
     public IAmazonSQS NewSqsClient() => new AmazonSQSClient(Credentials,
         new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = Settings["AWS_REGION"] });
+
+    /// <summary>A Parameter Store client for the emulator, configured as <see cref="NewS3Client"/> is.</summary>
+    public IAmazonSimpleSystemsManagement NewSsmClient() => new AmazonSimpleSystemsManagementClient(Credentials,
+        new AmazonSimpleSystemsManagementConfig { ServiceURL = Endpoint, AuthenticationRegion = Settings["AWS_REGION"] });
+
+    /// <summary>The AWS CLI against the emulator: for the services whose .NET SDK the package feed lacks (Secrets Manager).</summary>
+    public async Task<string> CliAsync(params string[] arguments) =>
+        (await Processes.RunAsync("aws", ["--output", "json", .. arguments],
+            Settings.Where(s => s.Key.StartsWith("AWS_", StringComparison.Ordinal)).ToDictionary()))
+        .EnsureSuccess($"aws {string.Join(' ', arguments.Take(2))}").Output;
 
     public BasicAWSCredentials Credentials => new(Settings["AWS_ACCESS_KEY_ID"], Settings["AWS_SECRET_ACCESS_KEY"]);
 

@@ -4,8 +4,8 @@ using MySqlConnector;
 namespace Loyalty.Api.Infrastructure.Database;
 
 /// <summary>
-/// Database errors that are no fault of the request: the server unreachable, restarting or failing over, or another
-/// transaction holding the locks. Writes retry lock conflicts briefly; anything still failing is answered 503.
+/// Database errors that are no fault of the request: the server unreachable, restarting or failing over, a password
+/// being rotated, or another transaction holding the locks. Writes retry lock conflicts briefly; anything still failing is answered 503.
 /// </summary>
 public static class DatabaseFaults
 {
@@ -15,8 +15,11 @@ public static class DatabaseFaults
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         MySqlException { IsTransient: true } => true,
+        // A login refused (1045) or a password that could not be read: the password was just rotated and the new
+        // one is read within Database:PasswordRefreshSeconds.
         MySqlException e => e.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown
             or MySqlErrorCode.QueryInterrupted or MySqlErrorCode.CommandTimeoutExpired
+            or MySqlErrorCode.AccessDenied or MySqlErrorCode.ProvidePasswordCallbackFailed
             || e.InnerException is IOException or SocketException or EndOfStreamException,
         EndOfStreamException or SocketException => true,
         _ => exception.InnerException is MySqlException inner && IsUnavailable(inner),

@@ -53,10 +53,14 @@ public sealed partial class DatabaseMigrator(
     }
 
     /// <summary>
-    /// Creates the API's user if need be, sets its password, and leaves it exactly <see cref="RuntimePrivileges"/> on
-    /// its database. Privileges are revoked only when it holds others, so the fleet still serving during a rollout
-    /// never finds its user without them.
+    /// Creates the API's user if need be and leaves it exactly <see cref="RuntimePrivileges"/> on its database.
+    /// Privileges are revoked only when it holds others, so the fleet still serving during a rollout never finds its
+    /// user without them.
     /// </summary>
+    /// <remarks>
+    /// The password is set when the user is made, and never again here: from then on Secrets Manager's rotation owns
+    /// it, and a migration setting it too could put back a password a rotation had just replaced.
+    /// </remarks>
     private async Task GrantRuntimeUserAsync(MySqlConnection connection, string runtimeConnectionString, CancellationToken cancellationToken)
     {
         var runtime = new MySqlConnectionStringBuilder(runtimeConnectionString);
@@ -68,9 +72,14 @@ public sealed partial class DatabaseMigrator(
 
         // Names cannot be parameters in account statements; both were checked above. The password is a parameter.
         var account = $"'{runtime.UserID}'@'%'";
-        var password = new { runtime.Password };
-        await connection.ExecuteAsync(new CommandDefinition($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @Password", password, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition($"ALTER USER {account} IDENTIFIED BY @Password", password, cancellationToken: cancellationToken));
+        // In AWS the migration step's environment holds the password of the API's secret, for the first migration.
+        if (runtime.Password is not { Length: > 0 })
+        {
+            throw new InvalidOperationException($"Database:ConnectionString names user '{runtime.UserID}' without the password to create it with.");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @Password",
+            new { runtime.Password }, cancellationToken: cancellationToken));
         var others = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OtherPrivilegesSql,
             new { Grantee = account, runtime.Database, Allowed = RuntimePrivileges }, cancellationToken: cancellationToken));
         if (others > 0)

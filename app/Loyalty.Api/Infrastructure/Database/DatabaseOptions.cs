@@ -6,9 +6,26 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>MySqlConnector connection string; in AWS it is assembled at boot from Secrets Manager.</summary>
+    /// <summary>
+    /// MySqlConnector connection string; in AWS it is assembled at boot from the API's secret, without the password
+    /// (<see cref="PasswordSecret"/> gives that).
+    /// </summary>
     [Required]
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// The name of the Secrets Manager secret that holds the password of <see cref="ConnectionString"/>'s user, when
+    /// the connection string holds none. Secrets Manager rotates it; the API reads it again every
+    /// <see cref="PasswordRefreshSeconds"/>, so a new connection after a rotation logs in with the new password.
+    /// </summary>
+    public string? PasswordSecret { get; set; }
+
+    /// <summary>
+    /// How long a password read from <see cref="PasswordSecret"/> is used before it is read again: after a rotation,
+    /// new connections fail (answered 503) for at most this long. Existing connections are not affected.
+    /// </summary>
+    [Range(1, 3600)]
+    public int PasswordRefreshSeconds { get; set; } = 30;
 
     /// <summary>Apply pending migrations when the API starts (a fleet serialises on a database lock).</summary>
     public bool MigrateOnStart { get; set; } = true;
