@@ -2,10 +2,11 @@
 # The boot step (loyalty-config.service): reads the stage's API settings from SSM and the database secrets from
 # Secrets Manager with the AWS CLI, and writes them to the root-only environment files the units load.
 # Input: /etc/loyalty/stage.env, written by the launch template's user data; names and ARNs only, no secret:
-#   LOYALTY_STAGE, AWS_REGION, LOYALTY_PARAMETER_PATH, LOYALTY_DB_SECRET_ARN (the API's rows-only user),
-#   LOYALTY_MIGRATION_SECRET_ARN (RDS's master user), LOYALTY_APP_PORT
-# Output: /etc/loyalty/api.env (the API's settings) and /etc/loyalty/migrate.env (what only the migration step adds:
-# the master user's connection), 0600, root, each replaced whole or not at all, both or neither; the CloudWatch agent
+#   LOYALTY_STAGE, AWS_REGION, LOYALTY_PARAMETER_PATH, LOYALTY_DB_SECRET_ARN and LOYALTY_DB_SECRET_NAME (the API's
+#   rows-only user), LOYALTY_MIGRATION_SECRET_ARN (RDS's master user), LOYALTY_APP_PORT
+# Output: /etc/loyalty/api.env (the API's settings, without a password: the API reads it from its secret, again after
+# each rotation) and /etc/loyalty/migrate.env (what only the migration step adds: the master user's connection, and the
+# API's password to create its user with), 0600, root, each replaced whole or not at all, both or neither; the CloudWatch agent
 # started with the stage's configuration (the SSM parameter /loyalty/<stage>/cloudwatch-agent), when installed.
 # LOYALTY_ROOT prefixes every path: the tests run this against a scratch root and the local AWS.
 set -euo pipefail
@@ -15,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # shellcheck source=/dev/null
 source "$etc/stage.env"
-for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_ARN LOYALTY_MIGRATION_SECRET_ARN LOYALTY_APP_PORT; do
+for name in LOYALTY_STAGE AWS_REGION LOYALTY_PARAMETER_PATH LOYALTY_DB_SECRET_ARN LOYALTY_DB_SECRET_NAME LOYALTY_MIGRATION_SECRET_ARN LOYALTY_APP_PORT; do
   [[ -n ${!name:-} ]] || { echo "$etc/stage.env: $name is not set" >&2; exit 1; }
 done
 export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
@@ -44,8 +45,8 @@ tmp=$(mktemp "$etc/.api.env.XXXXXX")
 tmp_migration=$(mktemp "$etc/.migrate.env.XXXXXX")
 trap 'rm -f "$tmp" "$tmp_migration"' EXIT
 # Secrets go through stdin, never a command line or the environment of another process.
-printf '%s\n%s\n' "$parameters" "$secret" | python3 "$here/loyalty-env.py" api "$LOYALTY_APP_PORT" >"$tmp"
-printf '%s\n' "$migration_secret" | python3 "$here/loyalty-env.py" migration >"$tmp_migration"
+printf '%s\n%s\n' "$parameters" "$secret" | python3 "$here/loyalty-env.py" api "$LOYALTY_APP_PORT" "$LOYALTY_DB_SECRET_NAME" >"$tmp"
+printf '%s\n%s\n' "$migration_secret" "$secret" | python3 "$here/loyalty-env.py" migration >"$tmp_migration"
 mv -f "$tmp_migration" "$etc/migrate.env"
 mv -f "$tmp" "$etc/api.env"
 trap - EXIT

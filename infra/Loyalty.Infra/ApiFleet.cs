@@ -37,6 +37,9 @@ public sealed record ApiFleetProps
 
     public required ISecret DatabaseSecret { get; init; }
 
+    /// <summary>The name of <see cref="DatabaseSecret"/>: the API reads its password by it, again after each rotation.</summary>
+    public required string DatabaseSecretName { get; init; }
+
     public required ISecret MigrationSecret { get; init; }
 
     public required IKey DatabaseKey { get; init; }
@@ -280,7 +283,7 @@ public sealed class ApiFleet : Construct
         CpuLowAlarm = CpuAlarm("CpuLow", scaling.ScaleInCpuPercent, ComparisonOperator.LESS_THAN_THRESHOLD, ScaleInPolicy, scaling,
             $"Fleet CPU below {scaling.ScaleInCpuPercent} % for {scaling.DatapointsToAlarm} of {scaling.EvaluationPeriods} periods: remove one instance");
 
-        StartOnBoot(stage, props.DatabaseSecret, props.MigrationSecret, props.DatabaseKey, StageResources.ApiSettingsPath(stage));
+        StartOnBoot(stage, props, StageResources.ApiSettingsPath(stage));
     }
 
     public SecurityGroup AppSecurityGroup { get; }
@@ -320,8 +323,9 @@ public sealed class ApiFleet : Construct
     /// secret), lets the role read the settings, starts the API and reports to CloudFormation whether /health/ready
     /// answered, so a rolling update moves on only with a serving instance and rolls back otherwise.
     /// </summary>
-    private void StartOnBoot(StageConfig stage, ISecret databaseSecret, ISecret migrationSecret, IKey databaseKey, string parameterPath)
+    private void StartOnBoot(StageConfig stage, ApiFleetProps props, string parameterPath)
     {
+        var (databaseSecret, migrationSecret, databaseKey) = (props.DatabaseSecret, props.MigrationSecret, props.DatabaseKey);
         // Not databaseSecret.GrantRead: that also writes the role into the key's policy (policy LOY-IAM-5).
         var stack = Stack.Of(this);
         InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
@@ -329,6 +333,13 @@ public sealed class ApiFleet : Construct
             Sid = "ReadDatabaseSecrets",
             Actions = ["secretsmanager:GetSecretValue"],
             Resources = [databaseSecret.SecretArn, migrationSecret.SecretArn],
+        }));
+        // The API reads its password again every Database:PasswordRefreshSeconds, through Parameter Store's reference.
+        InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadDatabasePassword",
+            Actions = ["ssm:GetParameter"],
+            Resources = [$"arn:{stack.Partition}:ssm:{stack.Region}:{stack.Account}:parameter/aws/reference/secretsmanager/{props.DatabaseSecretName}"],
         }));
         InstanceRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -366,6 +377,7 @@ public sealed class ApiFleet : Construct
             $"AWS_REGION={stage.Region}",
             $"LOYALTY_PARAMETER_PATH={parameterPath}",
             $"LOYALTY_DB_SECRET_ARN={databaseSecret.SecretArn}",
+            $"LOYALTY_DB_SECRET_NAME={props.DatabaseSecretName}",
             $"LOYALTY_MIGRATION_SECRET_ARN={migrationSecret.SecretArn}",
             $"LOYALTY_APP_PORT={port}",
             "STAGE",

@@ -167,8 +167,11 @@ public sealed class Database : Construct
         });
         // Kept with the prod snapshot (and the key that encrypts both), so a restore comes with its credentials.
         credentials.ApplyRemovalPolicy(StageResources.Removal(stage));
+        AppSecretName = $"loyalty/{stage.Name}/database/app";
         var appCredentials = new DatabaseSecret(this, "AppSecret", new DatabaseSecretProps
         {
+            // Named: the API reads it by name (Parameter Store's reference to a secret takes no ARN).
+            SecretName = AppSecretName,
             Username = AppUsername,
             Dbname = DatabaseName,
             EncryptionKey = Key,
@@ -270,6 +273,9 @@ public sealed class Database : Construct
 
     /// <summary>The API's credentials (<see cref="AppUsername"/>), attached to the instance like <see cref="Secret"/>.</summary>
     public ISecret AppSecret { get; }
+
+    /// <summary>The name of <see cref="AppSecret"/>, by which the API reads its password again after each rotation.</summary>
+    public string AppSecretName { get; }
 
     public SecurityGroup SecurityGroup { get; }
 

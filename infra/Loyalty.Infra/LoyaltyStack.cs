@@ -37,7 +37,7 @@ public sealed class LoyaltyStack : Stack
         var fleet = new ApiFleet(this, "ApiFleet", new ApiFleetProps
         {
             Stage = stage, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = image.ImageId,
-            DatabaseSecret = database.AppSecret, MigrationSecret = database.Secret, DatabaseKey = database.Key,
+            DatabaseSecret = database.AppSecret, DatabaseSecretName = database.AppSecretName, MigrationSecret = database.Secret, DatabaseKey = database.Key,
         });
         database.Admit(fleet.AppSecurityGroup);
         database.Admit(bastion.SecurityGroup);

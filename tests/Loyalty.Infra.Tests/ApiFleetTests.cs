@@ -179,6 +179,15 @@ public sealed class ApiFleetTests(Stages stages)
             Assert.Equal(AttachmentOf(username), SynthesisedStage.RefOf(parts[name + 1]));
         }
 
+        // The API's secret by name too: the API reads its password by it (Parameter Store's reference takes no ARN),
+        // the very name the secret has, with the role allowed exactly that parameter.
+        var secretName = $"loyalty/{config.Name}/database/app";
+        Assert.Contains($"LOYALTY_DB_SECRET_NAME={secretName}", userData, StringComparison.Ordinal);
+        Assert.Equal(secretName, stages[stage].Resource(stages[stage].LogicalIdAt("Database/AppSecret/Resource")).GetProperty("Properties").GetProperty("Name").GetString());
+        var read = stages[stage].Resources("AWS::IAM::Policy").SelectMany(p => p.Properties.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray())
+            .Single(st => st.TryGetProperty("Sid", out var sid) && sid.GetString() == "ReadDatabasePassword");
+        Assert.Equal("ssm:GetParameter", read.GetProperty("Action").GetString());
+        Assert.EndsWith($":parameter/aws/reference/secretsmanager/{secretName}", read.GetProperty("Resource").GetProperty("Fn::Join")[1].EnumerateArray().Last().GetString(), StringComparison.Ordinal);
         Assert.Contains("systemctl enable --now loyalty-connections.timer loyalty-api.service", userData, StringComparison.Ordinal);
         Assert.Contains($"http://127.0.0.1:{config.Fleet.AppPort}/health/ready", userData, StringComparison.Ordinal);
         Assert.Contains("/opt/aws/bin/cfn-signal", userData, StringComparison.Ordinal);

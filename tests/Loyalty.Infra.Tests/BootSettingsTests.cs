@@ -37,6 +37,7 @@ public sealed partial class BootSettingsTests(Stages stages)
     [InlineData("AWS_ENDPOINT_URL_S3")]
     [InlineData("ASPNETCORE_URLS")]
     [InlineData("Database__ConnectionString")]
+    [InlineData("Database__PasswordSecret")]
     [InlineData("Fulfilment__BankQueues__HARB__Extra")]
     public void TheAllowList_RefusesWhatTheUnitOrTheImageSets(string name) => Assert.DoesNotMatch(AllowList(), name);
 

@@ -348,7 +348,7 @@ public sealed class ObservabilityTests(Stages stages)
         var fleet = new ApiFleet(stack, "ApiFleet", new ApiFleetProps
         {
             Stage = config, Vpc = network.Vpc, BastionSecurityGroup = bastion.SecurityGroup, ImageId = "ami-0b9fd8b55a6e3c9d5",
-            DatabaseSecret = database.AppSecret, MigrationSecret = database.Secret, DatabaseKey = database.Key,
+            DatabaseSecret = database.AppSecret, DatabaseSecretName = database.AppSecretName, MigrationSecret = database.Secret, DatabaseKey = database.Key,
         });
         database.Admit(fleet.AppSecurityGroup);
         Queue[] queues = [new(stack, "IngestDlq"), new(stack, "BankDlq")];

@@ -16,6 +16,8 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
 
     private readonly string stage = $"boot{Guid.NewGuid():N}"[..12];
 
+    private string SecretName => $"loyalty/{stage}/database/app";
+
     public async Task InitializeAsync()
     {
         (await Processes.BashAsync(RepositoryRoot.Script("local-aws.sh"), ["start"], aws)).EnsureSuccess("local-aws.sh start");
@@ -49,15 +51,19 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
             "Auth__Issuer=\"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test\"",
             "Auth__TokenEndpoint=\"say \\\"hello\\\" \\\\ goodbye\"",
             "Fulfilment__Bucket=\"loyalty-dev-partner-files\"",
-            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_app;Password=s3cr3t-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
+            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_app;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
+            $"Database__PasswordSecret=\"{SecretName}\"",
         ], lines);
         var migration = Path.Combine(root, "etc", "loyalty", "migrate.env");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(migration));
         Assert.Equal(
         [
             "Database__MigrationConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_admin;Password=M4st3r-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
+            "Database__ConnectionString=\"Server=db.internal;Port=3306;Database=loyalty;User ID=loyalty_app;Password=s3cr3t-P4ss;SslMode=VerifyFull;SslCa=/etc/pki/loyalty/rds-global-bundle.pem\"",
         ], await File.ReadAllLinesAsync(migration));
-        Assert.DoesNotContain("M4st3r", string.Join('\n', lines), StringComparison.Ordinal); // the API never holds the master user
+        // The API never holds the master user, nor its own password on disk: it reads that from the secret (rotated).
+        Assert.DoesNotContain("M4st3r", string.Join('\n', lines), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", string.Join('\n', lines), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", result.Output + result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("M4st3r", result.Output + result.Error, StringComparison.Ordinal);
         // The API's log exists before systemd appends to it, readable by the CloudWatch agent's user.
@@ -123,7 +129,7 @@ public sealed class BootConfigTests(PublishedBundle bundle) : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(root, "etc", "loyalty"));
         File.WriteAllText(Path.Combine(root, "etc", "loyalty", "stage.env"),
             $"LOYALTY_STAGE={stage}\nAWS_REGION=eu-west-1\nLOYALTY_PARAMETER_PATH=/loyalty/{stage}/api/\n" +
-            $"LOYALTY_DB_SECRET_ARN={secretArn}\nLOYALTY_MIGRATION_SECRET_ARN={migrationSecretArn}\nLOYALTY_APP_PORT=8080\n");
+            $"LOYALTY_DB_SECRET_ARN={secretArn}\nLOYALTY_DB_SECRET_NAME={SecretName}\nLOYALTY_MIGRATION_SECRET_ARN={migrationSecretArn}\nLOYALTY_APP_PORT=8080\n");
         return root;
     }
 
