@@ -48,25 +48,10 @@ public sealed class RuntimeUserTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task APrivilegeGrantedByHand_IsTakenBackByTheNextMigration()
-    {
-        // A user of its own: revoking from the fixture's user would race the API's pooled connections.
-        var runtimeConnection = new MySqlConnectionStringBuilder(api.RuntimeConnectionString)
+    public Task APrivilegeGrantedByHand_IsTakenBackByTheNextMigration() => WithMigratedProbeUserAsync(
+        user => $"GRANT DROP, CREATE ON `{api.DatabaseName}`.* TO '{user}'@'%'",
+        async runtimeConnection =>
         {
-            UserID = "api_probe_" + Guid.NewGuid().ToString("N")[..8],
-        }.ConnectionString;
-        var migrator = Migrator(runtimeConnection);
-        var user = new MySqlConnectionStringBuilder(runtimeConnection).UserID;
-        try
-        {
-            await migrator.MigrateAsync(CancellationToken.None);
-            await using (var admin = await api.OpenDatabaseAsync())
-            {
-                await admin.ExecuteAsync($"GRANT DROP, CREATE ON `{api.DatabaseName}`.* TO '{user}'@'%'");
-            }
-
-            await migrator.MigrateAsync(CancellationToken.None);
-
             await using var runtime = new MySqlConnection(runtimeConnection);
             await runtime.OpenAsync();
             var grants = string.Join("\n", await runtime.QueryAsync<string>("SHOW GRANTS FOR CURRENT_USER"));
@@ -74,16 +59,23 @@ public sealed class RuntimeUserTests(ApiFixture api)
             Assert.DoesNotContain("DROP", grants, StringComparison.Ordinal);
             Assert.DoesNotContain("CREATE", grants, StringComparison.Ordinal);
             await Assert.ThrowsAsync<MySqlException>(() => runtime.ExecuteAsync("CREATE TABLE runtime_user_probe (id INT)"));
-        }
-        finally
-        {
-            await using var admin = await api.OpenDatabaseAsync();
-            await admin.ExecuteAsync($"DROP USER IF EXISTS '{user}'@'%'");
-        }
-    }
+        });
 
     [Fact]
-    public async Task TheNextMigration_LeavesTheUsersPasswordAsRotationSetIt()
+    public Task TheNextMigration_LeavesTheUsersPasswordAsRotationSetIt() => WithMigratedProbeUserAsync(
+        user => $"ALTER USER '{user}'@'%' IDENTIFIED BY 'rotated-password'",
+        async runtimeConnection =>
+        {
+            await using var rotated = new MySqlConnection(new MySqlConnectionStringBuilder(runtimeConnection) { Password = "rotated-password" }.ConnectionString);
+            await rotated.OpenAsync();
+            Assert.Equal(3, await rotated.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM banks"));
+        });
+
+    /// <summary>
+    /// Migrates a user of its own (changing the fixture's would race the API's pooled connections), changes it by hand
+    /// with the admin's <paramref name="change"/>, migrates again, then checks it; the user is dropped after.
+    /// </summary>
+    private async Task WithMigratedProbeUserAsync(Func<string, string> change, Func<string, Task> check)
     {
         var runtimeConnection = new MySqlConnectionStringBuilder(api.RuntimeConnectionString)
         {
@@ -96,14 +88,11 @@ public sealed class RuntimeUserTests(ApiFixture api)
             await migrator.MigrateAsync(CancellationToken.None);
             await using (var admin = await api.OpenDatabaseAsync())
             {
-                await admin.ExecuteAsync($"ALTER USER '{user}'@'%' IDENTIFIED BY 'rotated-password'");
+                await admin.ExecuteAsync(change(user));
             }
 
             await migrator.MigrateAsync(CancellationToken.None);
-
-            await using var rotated = new MySqlConnection(new MySqlConnectionStringBuilder(runtimeConnection) { Password = "rotated-password" }.ConnectionString);
-            await rotated.OpenAsync();
-            Assert.Equal(3, await rotated.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM banks"));
+            await check(runtimeConnection);
         }
         finally
         {
