@@ -17,7 +17,8 @@ public sealed record NetworkProps
 
 /// <summary>
 /// The VPC over the stage's three named AZs: public, private-app and isolated-db subnets in each; NAT
-/// gateways per the stage (one in dev, one per AZ in prod); every flow logged to an encrypted log group.
+/// gateways per the stage (one in dev, one per AZ in prod); every flow logged to an encrypted log group; S3 through a
+/// gateway endpoint and, where the stage asks for them, the other AWS APIs the hosts call through interface endpoints.
 /// </summary>
 public sealed class Network : Construct
 {
@@ -54,6 +55,32 @@ public sealed class Network : Construct
             Subnets = [new SubnetSelection { SubnetGroupName = AppTier }],
         });
 
+        if (settings.InterfaceEndpoints)
+        {
+            // From the whole VPC, not group by group: a host that may call AWS APIs may already do so through the NAT,
+            // so the endpoint adds a private path, not a reach. And private DNS sends every host to the endpoint the
+            // moment it exists; a rule per group would leave hosts booting in the meantime unable to call at all.
+            var endpointGroup = new SecurityGroup(this, "EndpointSecurityGroup", new SecurityGroupProps
+            {
+                Vpc = Vpc,
+                Description = "Loyalty interface endpoints: HTTPS from the VPC",
+                AllowAllOutbound = false,
+            });
+            endpointGroup.AddIngressRule(Peer.Ipv4(settings.VpcCidr), Port.Tcp(ApiFleet.HttpsPort), "HTTPS to AWS APIs from the VPC");
+            foreach (var service in InterfaceEndpointServices)
+            {
+                // Private DNS: the SDKs, agents and the CLI reach the endpoint under the service's usual name.
+                Vpc.AddInterfaceEndpoint($"{char.ToUpperInvariant(service[0])}{service[1..]}Endpoint", new InterfaceVpcEndpointOptions
+                {
+                    Service = new InterfaceVpcEndpointAwsService(service),
+                    Subnets = new SubnetSelection { SubnetGroupName = AppTier },
+                    SecurityGroups = [endpointGroup],
+                    Open = false,
+                    PrivateDnsEnabled = true,
+                });
+            }
+        }
+
         var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
         {
             EncryptionKey = logKey,
@@ -70,6 +97,16 @@ public sealed class Network : Construct
     public Vpc Vpc { get; }
 
     public GatewayVpcEndpoint S3Endpoint { get; }
+
+    /// <summary>
+    /// The AWS APIs the hosts in the VPC call themselves, by endpoint service name: Parameter Store (settings, the
+    /// database password's reference), Session Manager's two channels, Secrets Manager (boot, the rotation functions),
+    /// SQS, CloudWatch Logs and metrics (the agent), Auto Scaling (the launch hook), CloudFormation (the rolling
+    /// update's signal) and EC2 (the agent reads the instance's tags). Not KMS: S3, SQS and Secrets Manager call it on
+    /// the hosts' behalf. Not Cognito: the token keys are public and fetched rarely, through the NAT.
+    /// </summary>
+    public static readonly IReadOnlyList<string> InterfaceEndpointServices =
+        ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "sqs", "logs", "monitoring", "autoscaling", "cloudformation", "ec2"];
 
     private static readonly (int Days, RetentionDays Value)[] Retentions =
     [

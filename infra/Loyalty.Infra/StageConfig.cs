@@ -29,7 +29,11 @@ public sealed record StageConfig(
 }
 
 /// <param name="NatGateways">1 in dev; one per AZ in prod, so egress survives an AZ loss.</param>
-public sealed record NetworkSettings(string VpcCidr, int NatGateways, int FlowLogRetentionDays);
+/// <param name="InterfaceEndpoints">
+/// The AWS APIs the hosts call are reached through interface endpoints in each AZ (<see cref="Network.InterfaceEndpointServices"/>),
+/// not through the NAT; S3 always has its gateway endpoint.
+/// </param>
+public sealed record NetworkSettings(string VpcCidr, int NatGateways, int FlowLogRetentionDays, bool InterfaceEndpoints);
 
 /// <param name="SshAllowList">CIDRs allowed to SSH to the bastion; empty means no SSH rule at all (SSM only).</param>
 public sealed record BastionSettings(string InstanceType, IReadOnlyList<string> SshAllowList);

@@ -56,6 +56,76 @@ public sealed class NetworkTests(Stages stages)
     }
 
     [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void AwsApis_AreReachedThroughInterfaceEndpointsInEachAppSubnet_WhereTheStageAsks(string stage)
+    {
+        var synthesised = stages[stage];
+        var endpoints = synthesised.Resources("AWS::EC2::VPCEndpoint")
+            .Where(e => e.Properties.GetProperty("VpcEndpointType").GetString() == "Interface")
+            .ToList();
+        if (!synthesised.Config.Network.InterfaceEndpoints)
+        {
+            Assert.Empty(endpoints);
+            Assert.Equal("dev", stage);
+            return;
+        }
+
+        Assert.Equal(Network.InterfaceEndpointServices.Order(StringComparer.Ordinal), endpoints.Select(e => ServiceOf(e.Properties)).Order(StringComparer.Ordinal));
+        var appSubnets = synthesised.Resources("AWS::EC2::Subnet")
+            .Where(s => Tag(s.Properties, "aws-cdk:subnet-name") == Network.AppTier)
+            .Select(s => s.LogicalId)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(3, appSubnets.Count);
+        var group = SynthesisedStage.RefOf(Assert.Single(endpoints[0].Properties.GetProperty("SecurityGroupIds").EnumerateArray()));
+        foreach (var (_, endpoint) in endpoints)
+        {
+            Assert.True(endpoint.GetProperty("PrivateDnsEnabled").GetBoolean());
+            Assert.Equal(appSubnets, endpoint.GetProperty("SubnetIds").EnumerateArray().Select(SynthesisedStage.RefOf).Order(StringComparer.Ordinal));
+            Assert.Equal(group, SynthesisedStage.RefOf(Assert.Single(endpoint.GetProperty("SecurityGroupIds").EnumerateArray())));
+        }
+    }
+
+    /// <summary>
+    /// What the API hosts' role may call (its own statements and its two managed policies) has an endpoint: a grant
+    /// added for a new service without one fails here.
+    /// </summary>
+    [Fact]
+    public void Prod_HasAnEndpointForEveryServiceTheApiHostsMayCall()
+    {
+        var prod = stages.Prod;
+        Assert.True(prod.Config.Network.InterfaceEndpoints);
+        // What the managed policies let the hosts call (the SSM agent; the CloudWatch agent, which also reads its
+        // configuration from Parameter Store and the instance's tags from EC2), as endpoint service names.
+        var managedServices = new Dictionary<string, string[]>
+        {
+            ["AmazonSSMManagedInstanceCore"] = ["ssm", "ssmmessages", "ec2messages"],
+            ["CloudWatchAgentServerPolicy"] = ["logs", "monitoring", "ssm", "ec2"],
+        };
+        var roleId = prod.LogicalIdAt("ApiFleet/InstanceRole/Resource");
+        var managed = prod.Resource(roleId).GetProperty("Properties").GetProperty("ManagedPolicyArns").EnumerateArray()
+            .Select(a => a.GetProperty("Fn::Join")[1].EnumerateArray().Last().GetString()!.Split('/')[^1]);
+        var statements = prod.Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties.GetProperty("Roles").EnumerateArray().Any(r => r.TryGetProperty("Ref", out var id) && id.GetString() == roleId))
+            .SelectMany(p => p.Properties.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray());
+        var granted = statements
+            .SelectMany(s => s.GetProperty("Action") is { ValueKind: JsonValueKind.Array } many ? many.EnumerateArray().Select(a => a.GetString()!) : [s.GetProperty("Action").GetString()!])
+            .Select(action => action.Split(':')[0] switch { "cloudwatch" => "monitoring", var prefix => prefix })
+            // S3 has the gateway endpoint; KMS is called by S3, SQS and Secrets Manager on the role's behalf.
+            .Where(service => service is not ("s3" or "kms"));
+        var needed = managed.SelectMany(name => managedServices.TryGetValue(name, out var services) ? services : [$"(unknown managed policy {name})"])
+            .Concat(granted)
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.Contains("sqs", needed);
+        Assert.Empty(needed.Except(Network.InterfaceEndpointServices));
+        Assert.Empty(Network.InterfaceEndpointServices.Except(needed));
+        Assert.Contains(prod.Resources("AWS::EC2::VPCEndpoint"), e => e.Properties.GetProperty("VpcEndpointType").GetString() == "Gateway"
+            && e.Properties.GetProperty("ServiceName").GetRawText().Contains(".s3", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [MemberData(nameof(StageNames))]
     public void EveryFlow_IsLoggedToAnEncryptedLogGroup(string stage)
     {
@@ -101,6 +171,16 @@ public sealed class NetworkTests(Stages stages)
         {
             Assert.True(stages[stage].Json.GetProperty("Outputs").TryGetProperty("BastionInstanceId", out _));
         }
+    }
+
+    /// <summary>The short service name (ssm, sqs, ...) of an endpoint's <c>com.amazonaws.&lt;region&gt;.&lt;name&gt;</c>.</summary>
+    private static string ServiceOf(JsonElement endpoint)
+    {
+        var name = endpoint.GetProperty("ServiceName");
+        var text = name.ValueKind == JsonValueKind.String
+            ? name.GetString()!
+            : string.Concat(name.GetProperty("Fn::Join")[1].EnumerateArray().Select(p => p.ValueKind == JsonValueKind.String ? p.GetString() : "<region>"));
+        return text.Split('.')[^1];
     }
 
     private static string Tag(JsonElement properties, string key) =>

@@ -6,8 +6,8 @@ namespace Loyalty.Infra.Tests;
 /// <summary>
 /// Every security-group rule in each stage, inline or as its own resource, against the exact set the design allows:
 /// the ALB from the internet on 80/443, the app only from the ALB (and SSH from the bastion), the bastion's SSH only
-/// from the stage's allow-list, the database only from the app and the bastion; out of the app, HTTPS and the database
-/// only. Nothing else.
+/// from the stage's allow-list, the database only from the app and the bastion, the interface endpoints (prod) only
+/// HTTPS from the VPC; out of the app, HTTPS and the database only; out of the endpoints, nothing. Nothing else.
 /// </summary>
 [Collection(StagesSuite.Name)]
 public sealed class SecurityGroupTests(Stages stages)
@@ -34,6 +34,11 @@ public sealed class SecurityGroupTests(Stages stages)
         expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:app"));
         expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:bastion"));
         expected.Add(new Rule("db", "tcp", Database.MariaDbPort, Database.MariaDbPort, "sg:rotation"));
+        // The interface endpoints, where the stage has them, take HTTPS from the whole VPC (Network says why).
+        if (synthesised.Config.Network.InterfaceEndpoints)
+        {
+            expected.Add(new Rule("endpoints", "tcp", ApiFleet.HttpsPort, ApiFleet.HttpsPort, synthesised.Config.Network.VpcCidr));
+        }
 
         Assert.Equal(Sorted(expected), Sorted(IngressRules(stage)));
     }
@@ -83,10 +88,17 @@ public sealed class SecurityGroupTests(Stages stages)
             ]), Sorted(egress));
 
         // The partner files go to S3 through the VPC's gateway endpoint, routed from the app tier's subnets.
-        var endpoint = Assert.Single(stages[stage].Resources("AWS::EC2::VPCEndpoint")).Properties;
-        Assert.Equal("Gateway", endpoint.GetProperty("VpcEndpointType").GetString());
+        var endpoint = Assert.Single(stages[stage].Resources("AWS::EC2::VPCEndpoint"),
+            e => e.Properties.GetProperty("VpcEndpointType").GetString() == "Gateway").Properties;
         Assert.Contains(".s3", endpoint.GetProperty("ServiceName").GetRawText(), StringComparison.Ordinal);
         Assert.Equal(stages[stage].Config.AvailabilityZones.Count, endpoint.GetProperty("RouteTableIds").GetArrayLength());
+    }
+
+    [Fact]
+    public void InterfaceEndpoints_SendNothing()
+    {
+        Assert.Contains(IngressRules("prod"), r => r.Group == "endpoints");
+        Assert.Equal(["endpoints icmp 252-86 from 255.255.255.255/32"], Sorted(EgressRules("prod").Where(r => r.Group == "endpoints")));
     }
 
     [Theory]
@@ -183,6 +195,14 @@ public sealed class SecurityGroupTests(Stages stages)
         foreach (var (_, db) in synthesised.Resources("AWS::RDS::DBInstance"))
         {
             Assign("db", db.GetProperty("VPCSecurityGroups"));
+        }
+
+        foreach (var (_, endpoint) in synthesised.Resources("AWS::EC2::VPCEndpoint"))
+        {
+            if (endpoint.TryGetProperty("SecurityGroupIds", out var groups))
+            {
+                Assign("endpoints", groups);
+            }
         }
 
         // The hosted rotation functions' group, one reference in a comma-separated property.
