@@ -368,6 +368,8 @@ public sealed class ApiFleet : Construct
         }));
 
         var port = stage.Fleet.AppPort.ToString(CultureInfo.InvariantCulture);
+        // The boot step reads the secrets by their attachments' ARNs, not by name: the reference makes the fleet wait
+        // until each secret also holds the database's host and port.
         UserData.AddCommands(
             "set -euo pipefail",
             "install -d -m 0750 /etc/loyalty",
