@@ -100,6 +100,7 @@ test: deps ## Run every test suite (starts its own MariaDB)
 	@dotnet test Loyalty.sln -c Release --no-build --nologo --filter "FullyQualifiedName!~Loyalty.Platform.Tests" $(TEST_ARGS)
 	@# The cluster under load last, alone: its timings should not compete with the other suites for the two cores.
 	@dotnet test tests/Loyalty.Platform.Tests -c Release --no-build --nologo $(TEST_ARGS)
+	@bench/smoke.sh
 
-bench: deps ## Measure the hot paths against bare baselines; writes bench/results.md (a few minutes)
+bench: deps ## Measure the hot paths against the limits of the same work; writes bench/results.md and bench/results/latest.json (about 15 minutes)
 	@bench/run.sh

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Measures the API's hot paths against bare baselines, side by side in one run, and writes bench/results.md:
-#   catalogue read  GET /v1/programmes (auth, bank lookup, ETag)  vs  the same bytes from a bare Kestrel endpoint
-#   accrual write   POST /v1/accruals (validation, transaction + event, one commit)
-#                   vs  one raw INSERT per request through a bare Kestrel endpoint, same driver, same server
-#   export          a fulfilment export of BENCH_EXPORT_ROWS pending accruals (default 1,000,000) to the local
-#                   AWS vs a raw streaming Dapper read of the same rows, and the exporter's peak memory
-# Rounds alternate the two sides so drift on a noisy machine hits both. Everything runs on 127.0.0.1 and
-# every load is bounded by wrk's duration.
+# Measures the API's hot paths against the limits of the same work, side by side in one run, and writes
+# bench/results.md and bench/results/latest.json (rows and goals: bench/Loyalty.Bench/Report.cs):
+#   catalogue-read     GET /v1/programmes                vs the same bytes from a bare Kestrel endpoint
+#   accrual-write      POST /v1/accruals                 vs the very statements it commits, from a bare endpoint
+#   accrual-write-single-insert                          the same API figure vs one raw autocommitted INSERT
+#   events-feed        GET /v1/events, pages of 100      vs the same SELECT issued raw
+#   export-*, ingest-* a million-row export and its handback's ingest vs the same set-based SQL issued raw, and the
+#                      peak memory of each (bench/Loyalty.Bench)
+# Rounds alternate the two sides so drift on a noisy machine hits both; medians. Everything runs on 127.0.0.1 and
+# every load is bounded by wrk's duration. BENCH_* variables size it (make test runs a tiny one to keep it working).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,15 +16,19 @@ cd "$root"
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-32}
 rounds=${BENCH_ROUNDS:-3}
+warm=${BENCH_WARMUP_SECONDS:-10}
+export_rows=${BENCH_EXPORT_ROWS:-1000000}
 api_port=${BENCH_API_PORT:-5180}
 base_port=${BENCH_BASE_PORT:-5181}
-work=$root/.local/bench
+out=${BENCH_OUT:-$root/bench}
+work=${BENCH_WORK:-$root/.local/bench}
 mkdir -p "$work"
 
 command -v wrk >/dev/null || { sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-dotnet build Loyalty.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+[[ -n ${BENCH_NO_BUILD:-} ]] || dotnet build Loyalty.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
-export LOYALTY_DB_DIR=$root/.local/mariadb-bench LOYALTY_DB_NAME=loyalty_bench LOYALTY_AWS_DIR=$root/.local/aws-bench
+export LOYALTY_DB_DIR=${BENCH_DB_DIR:-$root/.local/mariadb-bench} LOYALTY_DB_NAME=loyalty_bench
+export LOYALTY_AWS_DIR=${BENCH_AWS_DIR:-$root/.local/aws-bench}
 connection=$(scripts/mariadb.sh start | tail -1)
 scripts/local-aws.sh start >/dev/null
 pids=()
@@ -35,6 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 api_dir=$root/app/Loyalty.Api/bin/Release/net10.0
+bench_dir=$root/bench/Loyalty.Bench/bin/Release/net10.0
 export DOTNET_ENVIRONMENT=Development
 export Database__ConnectionString=$connection
 export Auth__Issuer=http://127.0.0.1/loyalty-bench-issuer
@@ -57,60 +64,92 @@ curl -fsS "http://127.0.0.1:$api_port/v1/programmes" -H "Authorization: Bearer $
   exec dotnet Loyalty.Bench.Baseline.dll --urls "http://127.0.0.1:$base_port" >"$work/baseline.log" 2>&1) &
 pids+=($!)
 wait_ready "http://127.0.0.1:$base_port/catalogue"
+api=http://127.0.0.1:$api_port
+base=http://127.0.0.1:$base_port
 
-# Prints requests/second; fails the run if any response was not 2xx/3xx.
+# One wrk run: prints "requests/s p50-ms p99-ms"; fails the run if any response was not 2xx/3xx.
 measure() {
   local out; out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@")
   echo "$out" >>"$work/wrk.log"
   if grep -q "Non-2xx or 3xx responses" <<<"$out"; then echo "errors in: $*" >&2; grep "Non-2xx" <<<"$out" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%s %.3f %.3f\n", rps, p50, p99 }' <<<"$out"
+}
+warm_up() { wrk -t2 -c"$connections" -d"${warm}s" "$@" >/dev/null; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { local n=$1; shift; for m in "$@"; do echo "$m" | cut -d' ' -f"$n"; done; }
+rows=$work/rows.jsonl
+: >"$rows"
+# One HTTP row from the rounds' "rps p50 p99" lines of both sides: medians of each; the API's latencies.
+http_row() {
+  local id=$1 api_runs=$2 base_runs=$3
+  local -a a b; read -r -a a <<<"$api_runs"; read -r -a b <<<"$base_runs"
+  local -a am=() bm=()
+  local i; for ((i = 0; i < ${#a[@]}; i += 3)); do am+=("${a[i]} ${a[i+1]} ${a[i+2]}"); bm+=("${b[i]} ${b[i+1]} ${b[i+2]}"); done
+  local rps base_rps p50 p99
+  rps=$(median $(field 1 "${am[@]}")); base_rps=$(median $(field 1 "${bm[@]}"))
+  p50=$(median $(field 2 "${am[@]}")); p99=$(median $(field 3 "${am[@]}"))
+  awk -v id="$id" -v l="$rps" -v b="$base_rps" -v p50="$p50" -v p99="$p99" -v c="$connections" -v s="$seconds" -v r="$rounds" 'BEGIN {
+    printf "{\"id\":\"%s\",\"loyalty\":%s,\"baseline\":%s,\"unit\":\"req/s\",\"ratio\":%.3f,\"p50_ms\":%s,\"p99_ms\":%s,\"value\":null,\"note\":\"wrk -c%s, %s s x %s rounds, medians\"}\n",
+      id, l, b, l / b, p50, p99, c, s, r }' >>"$rows"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-: >"$work/wrk.log"
-declare -a cat_api cat_base acc_api acc_base
 # Warm-up of every measured path (JIT tiering, connection pools, InnoDB pages): on two cores tiered
 # compilation takes tens of seconds under load, and a cold side would lose for reasons no user sees.
-warm=${BENCH_WARMUP_SECONDS:-10}
-wrk -t2 -c"$connections" -d"${warm}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/v1/programmes" >/dev/null
-wrk -t2 -c"$connections" -d"${warm}s" "http://127.0.0.1:$base_port/catalogue" >/dev/null
-TOKEN=$token RUN="warm-$(date +%s%N)" wrk -t2 -c"$connections" -d"${warm}s" -s bench/accrual.lua "http://127.0.0.1:$api_port/v1/accruals" >/dev/null
-TOKEN=$token RUN="warm-$(date +%s%N)" wrk -t2 -c"$connections" -d"${warm}s" -s bench/accrual.lua "http://127.0.0.1:$base_port/insert" >/dev/null
-for round in $(seq 1 "$rounds"); do
-  cat_api+=("$(measure -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/v1/programmes")")
-  cat_base+=("$(measure "http://127.0.0.1:$base_port/catalogue")")
-  acc_api+=("$(TOKEN=$token RUN="r$round-$(date +%s%N)" measure -s bench/accrual.lua "http://127.0.0.1:$api_port/v1/accruals")")
-  acc_base+=("$(TOKEN=$token RUN="b$round-$(date +%s%N)" measure -s bench/accrual.lua "http://127.0.0.1:$base_port/insert")")
-  echo "round $round: catalogue ${cat_api[-1]} vs ${cat_base[-1]} req/s; accrual ${acc_api[-1]} vs ${acc_base[-1]} req/s"
+warm_up -H "Authorization: Bearer $token" "$api/v1/programmes"
+warm_up "$base/catalogue"
+for target in "$api/v1/accruals" "$base/accrual" "$base/insert"; do
+  TOKEN=$token RUN="warm-$(date +%s%N)" warm_up -s bench/accrual.lua "$target"
 done
+cat_api="" cat_base="" acc_api="" acc_base="" ins_base=""
+for round in $(seq 1 "$rounds"); do
+  cat_api+=" $(measure -H "Authorization: Bearer $token" "$api/v1/programmes")"
+  cat_base+=" $(measure "$base/catalogue")"
+  acc_api+=" $(TOKEN=$token RUN="r$round-$(date +%s%N)" measure -s bench/accrual.lua "$api/v1/accruals")"
+  acc_base+=" $(TOKEN=$token RUN="b$round-$(date +%s%N)" measure -s bench/accrual.lua "$base/accrual")"
+  ins_base+=" $(TOKEN=$token RUN="i$round-$(date +%s%N)" measure -s bench/accrual.lua "$base/insert")"
+  last() { awk '{print $(NF-2)}' <<<"$1"; }
+  echo "round $round (req/s): catalogue $(last "$cat_api") vs $(last "$cat_base"); accrual $(last "$acc_api") vs $(last "$acc_base") and $(last "$ins_base")"
+done
+http_row catalogue-read "$cat_api" "$cat_base"
+http_row accrual-write "$acc_api" "$acc_base"
+http_row accrual-write-single-insert "$acc_api" "$ins_base"
 
-# The export runs alone, after the HTTP measurements, in its own database.
-export_rows=${BENCH_EXPORT_ROWS:-1000000}
+# The accruals above wrote HARB's events; the API gives them feed positions as it serves the feed (5,000 a call).
+for _ in $(seq 1 2000); do
+  read -r unsequenced max < <(curl -fsS "$base/events/unsequenced")
+  ((unsequenced == 0)) && break
+  curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$api/v1/events?limit=1"
+done
+((unsequenced == 0)) || { echo "events still unsequenced: $unsequenced" >&2; exit 1; }
+export MAX=$max TOKEN=$token
+warm_up -s bench/events.lua "$api/v1/events"
+warm_up -s bench/events.lua "$base/events"
+ev_api="" ev_base=""
+for round in $(seq 1 "$rounds"); do
+  ev_api+=" $(measure -s bench/events.lua "$api/v1/events")"
+  ev_base+=" $(measure -s bench/events.lua "$base/events")"
+done
+http_row events-feed "$ev_api" "$ev_base"
+
+# Export and ingest alone, after the HTTP measurements, in their own database, each in a process of its own.
 export_connection=$(LOYALTY_DB_NAME=loyalty_bench_export scripts/mariadb.sh start | tail -1)
-export_lines=$(cd bench/Loyalty.Bench.Export/bin/Release/net10.0 && \
-  env $("$root/scripts/local-aws.sh" env) Database__ConnectionString="$export_connection" dotnet Loyalty.Bench.Export.dll "$export_rows")
-echo "$export_lines"
+fulfilment() {
+  (cd "$bench_dir" && env $("$root/scripts/local-aws.sh" env) Database__ConnectionString="$export_connection" dotnet Loyalty.Bench.dll "$@")
+}
+fulfilment export "$export_rows" >>"$rows"
+key=$(fulfilment handback)
+fulfilment ingest "$key" >>"$rows"
 
-ca=$(median "${cat_api[@]}"); cb=$(median "${cat_base[@]}"); aa=$(median "${acc_api[@]}"); ab=$(median "${acc_base[@]}")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-verdict() { awk -v r="$1" -v g="$2" 'BEGIN {print (r >= g ? "meets" : "MISSES")}'; }
-cr=$(ratio "$ca" "$cb"); ar=$(ratio "$aa" "$ab")
-
-cat >"$root/bench/results.md" <<MD
-# Benchmark results
-
-Measured by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d), $(nproc) cores, MariaDB $(mariadbd --version | awk '{print $3}'),
-wrk -t2 -c$connections, ${seconds} s per measurement, $rounds alternating rounds, medians. Client, API,
-baseline and MariaDB share the machine, so absolute numbers are low; the ratios are the point.
-
-| Path | Loyalty | Baseline | Ratio | Goal |
-|---|---|---|---|---|
-| Catalogue read: \`GET /v1/programmes\` vs the same bytes from bare Kestrel | $ca req/s | $cb req/s | $cr | >= 0.8 ($(verdict "$cr" 0.8)) |
-| Accrual write: \`POST /v1/accruals\` vs one raw INSERT per request | $aa req/s | $ab req/s | $ar | >= 0.7 ($(verdict "$ar" 0.7)) |
-$export_lines
-
-Rounds (API vs baseline, req/s):
-$(for i in $(seq 0 $((rounds - 1))); do echo "- round $((i + 1)): catalogue ${cat_api[$i]} vs ${cat_base[$i]}; accrual ${acc_api[$i]} vs ${acc_base[$i]}"; done)
-MD
-cat "$root/bench/results.md"
+cat >"$work/machine.json" <<JSON
+{"commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)", "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+ "machine": {"cores": $(nproc), "memory_gib": $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo),
+  "cpu": "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)", "mariadb": "$(mariadbd --version | awk '{print $3}')",
+  "dotnet": "$(dotnet --version)", "kernel": "$(uname -r)"},
+ "method": "wrk -t2 -c$connections, ${seconds} s per measurement after ${warm} s of warm-up, $rounds alternating rounds, medians; export and ingest of $export_rows rows."}
+JSON
+(cd "$bench_dir" && dotnet Loyalty.Bench.dll report "$rows" "$work/machine.json" "$out")
