@@ -90,12 +90,14 @@ http_row() {
   local -a a b; read -r -a a <<<"$api_runs"; read -r -a b <<<"$base_runs"
   local -a am=() bm=()
   local i; for ((i = 0; i < ${#a[@]}; i += 3)); do am+=("${a[i]} ${a[i+1]} ${a[i+2]}"); bm+=("${b[i]} ${b[i+1]} ${b[i+2]}"); done
-  local rps base_rps p50 p99
+  local rps base_rps p50 p99 base_p50 base_p99
   rps=$(median $(field 1 "${am[@]}")); base_rps=$(median $(field 1 "${bm[@]}"))
   p50=$(median $(field 2 "${am[@]}")); p99=$(median $(field 3 "${am[@]}"))
-  awk -v id="$id" -v l="$rps" -v b="$base_rps" -v p50="$p50" -v p99="$p99" -v c="$connections" -v s="$seconds" -v r="$rounds" 'BEGIN {
-    printf "{\"id\":\"%s\",\"loyalty\":%s,\"baseline\":%s,\"unit\":\"req/s\",\"ratio\":%.3f,\"p50_ms\":%s,\"p99_ms\":%s,\"value\":null,\"note\":\"wrk -c%s, %s s x %s rounds, medians\"}\n",
-      id, l, b, l / b, p50, p99, c, s, r }' >>"$rows"
+  base_p50=$(median $(field 2 "${bm[@]}")); base_p99=$(median $(field 3 "${bm[@]}"))
+  awk -v id="$id" -v l="$rps" -v b="$base_rps" -v p50="$p50" -v p99="$p99" -v bp50="$base_p50" -v bp99="$base_p99" \
+      -v c="$connections" -v s="$seconds" -v r="$rounds" 'BEGIN {
+    printf "{\"id\":\"%s\",\"loyalty\":%s,\"baseline\":%s,\"unit\":\"req/s\",\"ratio\":%.3f,\"p50_ms\":%s,\"p99_ms\":%s,\"value\":null,", id, l, b, l / b, p50, p99
+    printf "\"note\":\"wrk -c%s, %s s x %s rounds, medians; baseline p50 / p99 %s / %s ms\"}\n", c, s, r, bp50, bp99 }' >>"$rows"
 }
 
 # Warm-up of every measured path (JIT tiering, connection pools, InnoDB pages): on two cores tiered

@@ -4,13 +4,13 @@ using static Loyalty.Api.Domain.Transactions.TransactionStatus;
 namespace Loyalty.Bench;
 
 /// <summary>
-/// The bench's own statements: seeding, and the set-based parts of the same work where the product issues them per
-/// chunk with ids made in C# (submit, settle). Everything else the baselines run is the product's own SQL.
+/// The bench's own statements: seeding, and the same work in one statement where the product issues it a range or a
+/// chunk at a time (submit, settle). Everything else the baselines run is the product's own SQL.
 /// </summary>
 internal static class RawSql
 {
-    /// <summary>A file sequence no export reaches; the raw same work's batch is rolled back anyway.</summary>
-    public const int ScratchSequence = 2_000_000_000;
+    /// <summary>A file sequence for the twin's batch no other run of the bench on this database has used.</summary>
+    public static int NextSequence() => 1_000_000_000 + (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
 
     public static string Seed(int rows) => $"""
         INSERT INTO transactions (id, bank_code, bank_reference, payload_hash, programme_code, member_id, given_name,
@@ -39,9 +39,9 @@ internal static class RawSql
                             outcome_code, outcome_programme_code, outcome_reason, occurred_at)
         """;
 
-    /// <summary>Event ids made in SQL: a 10-character prefix and the row's number in its batch.</summary>
+    /// <summary>Event ids made in SQL: a 16-character prefix and the row's number in its batch.</summary>
     private const string EventsOfBatch = $"""
-        SELECT CONCAT(@EventPrefix, LPAD(r.row_sequence, 16, '0')), t.bank_code, t.id, t.event_sequence, '{EventRow.StatusChanged}',
+        SELECT CONCAT(@EventPrefix, LPAD(r.row_sequence, 10, '0')), t.bank_code, t.id, t.event_sequence, '{EventRow.StatusChanged}',
                @PreviousStatus, t.status, t.outcome_code, t.outcome_programme_code, t.outcome_reason, t.updated_at
         FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
         WHERE r.batch_id = @BatchId

@@ -4,13 +4,17 @@ namespace Loyalty.Api.Domain.Events;
 
 public static class EventsSql
 {
-    private const string EventColumns = """
+    private const string Columns = """
         SELECT e.id AS Id, e.event_id AS EventId, e.feed_position AS FeedPosition, e.sequence AS Sequence,
                e.transaction_id AS TransactionId, e.bank_code AS BankCode, t.bank_reference AS BankReference,
                t.programme_code AS ProgrammeCode, t.amount AS Amount, e.previous_status AS PreviousStatus,
                e.new_status AS NewStatus, e.outcome_code AS OutcomeCode,
                e.outcome_programme_code AS OutcomeProgrammeCode, e.outcome_reason AS OutcomeReason,
                e.occurred_at AS OccurredAt
+        """;
+
+    private const string EventColumns = Columns + """
+
         FROM events e
         JOIN transactions t ON t.id = e.transaction_id
         """;
@@ -57,8 +61,16 @@ public static class EventsSql
 
     public const string SaveFeedPosition = "UPDATE event_feed_positions SET position = @Position WHERE bank_code = @BankCode";
 
-    public const string Feed = EventColumns + """
-         WHERE e.bank_code = @BankCode AND e.feed_position > @After
+    /// <summary>
+    /// A page after a position. The index is forced: when the rest of the bank's feed is about half its events,
+    /// MariaDB 10.11 prefers the index by bank_code alone and walks every event before the position (a poller catching
+    /// up from the middle of 200,000 events waited 12 ms a page instead of under 1 ms).
+    /// </summary>
+    public const string Feed = Columns + """
+
+        FROM events e FORCE INDEX (ux_events_feed)
+        JOIN transactions t ON t.id = e.transaction_id
+        WHERE e.bank_code = @BankCode AND e.feed_position > @After
         ORDER BY e.feed_position
         LIMIT @Limit
         """;

@@ -129,35 +129,33 @@ public static class TransactionLifecycle
             new { TransactionId = transactionId, BankCode = bankCode }, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Every row the batch claimed, pending to submitted with one more attempt and <paramref name="expectedBy"/>
-    /// as its promise, in row order. Returns how many.
+    /// Every row the batch claimed (numbered 1 to <paramref name="rowCount"/>), pending to submitted with one more attempt
+    /// and <paramref name="expectedBy"/> as its promise, a range of row numbers per statement batch. Returns how many.
     /// </summary>
-    public static async Task<int> SubmitBatchAsync(MySqlTransaction transaction, long batchId, DateOnly expectedBy,
+    /// <remarks>
+    /// Set-based: nothing travels but the range. Each event id is the ULID time of <paramref name="now"/>, six random
+    /// characters drawn once for the batch and the row's number in ten digits, a valid ULID unique within the batch.
+    /// </remarks>
+    public static async Task<int> SubmitBatchAsync(MySqlTransaction transaction, long batchId, int rowCount, DateOnly expectedBy,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = Connection(transaction);
-        var submitted = 0;
-        while (true)
+        var eventPrefix = Ulid.NewUlid(now).ToString()[..16];
+        for (var after = 0; after < rowCount; after += ChunkSize)
         {
-            var ids = (await connection.QueryAsync<string>(new CommandDefinition(TransactionLifecycleSql.BatchRowIds,
-                new { BatchId = batchId, After = submitted, Limit = ChunkSize }, transaction,
-                cancellationToken: cancellationToken))).AsList();
-            if (ids.Count == 0)
+            var until = Math.Min(after + ChunkSize, rowCount);
+            await RunAsync(transaction, TransactionLifecycleSql.Submit, until - after, new
             {
-                return submitted;
-            }
-
-            var rows = Keys(ids, now);
-            await RunAsync(transaction, TransactionLifecycleSql.Submit, rows.Length, new
-            {
-                Rows = JsonSerializer.Serialize(rows, LifecycleJson.Default.KeyArray),
                 BatchId = batchId,
+                After = after,
+                Until = until,
+                EventPrefix = eventPrefix,
                 ExpectedBy = expectedBy.ToDateTime(TimeOnly.MinValue),
                 Now = now.UtcDateTime,
                 PreviousStatus = TransactionStatus.Pending,
             }, cancellationToken);
-            submitted += ids.Count;
         }
+
+        return rowCount;
     }
 
     /// <summary>A handback's outcomes for submitted rows of the batch; a row back to pending leaves the batch.</summary>

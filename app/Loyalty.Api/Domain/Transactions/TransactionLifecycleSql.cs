@@ -85,23 +85,23 @@ internal static class TransactionLifecycleSql
 
     private const string WhenAllChanged = "WHERE ROW_COUNT() = JSON_LENGTH(@Rows);";
 
-    /// <summary>A chunk of a batch's claimed rows: pending to submitted, one more attempt, the promise date set.</summary>
+    /// <summary>
+    /// A range of a batch's claimed rows: pending to submitted, one more attempt, the promise date set; each event's id
+    /// is @EventPrefix and the row's number.
+    /// </summary>
     public const string Submit = $"""
-        UPDATE transactions t JOIN {Keys} ON t.id = j.id
+        UPDATE transactions t JOIN batch_rows r ON t.id = r.transaction_id
         SET t.status = '{Submitted}', t.attempts = t.attempts + 1, t.event_sequence = t.event_sequence + 1,
             t.dispatched_at = @Now, t.expected_by = @ExpectedBy, t.outcome_code = NULL,
             t.outcome_programme_code = NULL, t.outcome_reason = NULL, t.updated_at = @Now
-        WHERE t.status = '{Pending}' AND t.batch_id = @BatchId;
-        {EventsOf}
-        FROM {Keys} JOIN transactions t ON t.id = j.id
-        {WhenAllChanged}
+        WHERE r.batch_id = @BatchId AND r.row_sequence > @After AND r.row_sequence <= @Until
+          AND t.status = '{Pending}' AND t.batch_id = @BatchId;
+        {InsertEvent}
+        SELECT CONCAT(@EventPrefix, LPAD(r.row_sequence, 10, '0')), {EventFromRow}
+        FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
+        WHERE r.batch_id = @BatchId AND r.row_sequence > @After AND r.row_sequence <= @Until
+          AND ROW_COUNT() = @Until - @After;
         {EventsWritten}
-        """;
-
-    /// <summary>The claimed rows of a batch in row order, a page at a time.</summary>
-    public const string BatchRowIds = """
-        SELECT transaction_id FROM batch_rows WHERE batch_id = @BatchId AND row_sequence > @After
-        ORDER BY row_sequence LIMIT @Limit
         """;
 
     /// <summary>

@@ -355,7 +355,7 @@ public sealed partial class BatchExporter(
         var expectedBy = BusinessDays.After(DateOnly.FromDateTime(now.UtcDateTime), programme.PromiseDays);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TransactionLifecycle.SubmitBatchAsync(transaction, batch.Id, expectedBy, now, cancellationToken);
+        await TransactionLifecycle.SubmitBatchAsync(transaction, batch.Id, batch.RowCount, expectedBy, now, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(ExportSql.CloseBatch,
             new { BatchId = batch.Id, Now = now.UtcDateTime, Sha256 = sha256 }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
