@@ -62,7 +62,11 @@ public static class FulfilmentBench
                 ProgrammeCode = Twin, FileSequence = RawSql.NextSequence(), CutoffAt = now, FileName = "bench-raw", Now = now,
             }, transaction));
             await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
-                new { BatchId = batchId, ProgrammeCode = Twin, CutoffAt = now, Limit = rows }, transaction, BulkTimeoutSeconds));
+                new
+                {
+                    BatchId = batchId, ProgrammeCode = Twin, CutoffAt = now, AfterCreatedAt = (DateTime?)null, AfterId = (string?)null,
+                    EndCreatedAt = (DateTime?)null, EndId = (string?)null, Limit = rows,
+                }, transaction, BulkTimeoutSeconds));
             Phase("claim");
             await connection.ExecuteAsync(new CommandDefinition(ExportSql.NumberRows, new { BatchId = batchId }, transaction, BulkTimeoutSeconds));
             Phase("number");

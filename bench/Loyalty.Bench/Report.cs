@@ -39,10 +39,10 @@ public sealed record Goal(string Id, string Path, string Baseline, double? MinRa
         new("events-feed", "Event feed: `GET /v1/events`, pages of 100 at random positions", "the same SELECT issued raw, rows written as JSON",
             MinRatio: 0.7, MaxP99Ms: 10),
         new("export-end-to-end", "Export, end to end (claim, number, file, upload, submit + one event each)",
-            "the same set-based SQL on the same rows, raw (claim, number, read, submit, events; rolled back)", MinRatio: 0.6),
+            "the same set-based SQL, raw, on a twin of the rows (claim, number, read, submit, events)", MinRatio: 0.6),
         new("export-file-stage", "Export file stage (stream the rows, write the format, upload)", "a raw streaming read of the same rows", MinRatio: 0.5),
         new("ingest-end-to-end", "Handback ingest, end to end (read, parse, decide, settle + one event each, report)",
-            "the same set-based SQL on the same rows, raw (lock the rows, settle, events; rolled back)", MinRatio: 0.5),
+            "the same set-based SQL, raw, on a twin of the rows (lock them, settle, events)", MinRatio: 0.5),
         new("export-peak-mb", "Export peak memory (process working set)", "", MaxValue: 200),
         new("ingest-peak-mb", "Ingest peak memory (process working set)", "", MaxValue: 200),
     ];

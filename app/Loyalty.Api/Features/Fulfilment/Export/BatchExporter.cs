@@ -206,7 +206,7 @@ public sealed partial class BatchExporter(
             FileName = programme.Exchange.AccrualFileName(sequence, DateOnly.FromDateTime(cutoff.UtcDateTime)),
             Now = time.GetUtcNow().TruncateToMicroseconds().UtcDateTime,
         }, transaction, cancellationToken: cancellationToken));
-        if (await ClaimChunkAsync(connection, transaction, batchId, code, cutoff.UtcDateTime, Math.Min(ClaimChunkRows, maxRows), cancellationToken) == 0)
+        if ((await ClaimChunkAsync(connection, transaction, batchId, code, cutoff.UtcDateTime, null, Math.Min(ClaimChunkRows, maxRows), cancellationToken)).Claimed == 0)
         {
             // Drop the empty batch (its sequence was never used) but remember the cutoff as done.
             await transaction.RollbackAsync(cancellationToken);
@@ -244,17 +244,21 @@ public sealed partial class BatchExporter(
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var claimed = await connection.ExecuteScalarAsync<int>(new CommandDefinition(ExportSql.ClaimedRows,
             new { BatchId = batch.Id }, cancellationToken: cancellationToken));
+        // The first chunk starts at the beginning (after a crash, the rows claimed before it are passed over once).
+        ClaimKey? last = null;
         while (claimed < maxRows)
         {
             var wanted = Math.Min(ClaimChunkRows, maxRows - claimed);
             await using var chunk = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            var got = await ClaimChunkAsync(connection, chunk, batch.Id, batch.ProgrammeCode, batch.CutoffAt, wanted, cancellationToken);
+            var (got, end) = await ClaimChunkAsync(connection, chunk, batch.Id, batch.ProgrammeCode, batch.CutoffAt, last, wanted, cancellationToken);
             await chunk.CommitAsync(cancellationToken);
             claimed += got;
-            if (got < wanted)
+            if (end is null)
             {
-                break;
+                break; // fewer than a chunk were left, and this one took them
             }
+
+            last = end;
         }
 
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
@@ -266,11 +270,36 @@ public sealed partial class BatchExporter(
         return numbered;
     }
 
-    private static Task<int> ClaimChunkAsync(MySqlConnection connection, MySqlTransaction transaction, long batchId, string programmeCode,
-        DateTime cutoff, int limit, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
-            new { BatchId = batchId, ProgrammeCode = programmeCode, CutoffAt = cutoff, Limit = limit }, transaction,
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> rows after <paramref name="after"/>. Returns how many, and the key the chunk
+    /// ended at: null when fewer than <paramref name="limit"/> were left to claim, so there is nothing after them.
+    /// </summary>
+    private static async Task<(int Claimed, ClaimKey? End)> ClaimChunkAsync(MySqlConnection connection, MySqlTransaction transaction,
+        long batchId, string programmeCode, DateTime cutoff, ClaimKey? after, int limit, CancellationToken cancellationToken)
+    {
+        var range = new
+        {
+            ProgrammeCode = programmeCode,
+            CutoffAt = cutoff,
+            AfterCreatedAt = after?.CreatedAt,
+            AfterId = after?.Id,
+            Offset = limit - 1,
+        };
+        var end = await connection.QuerySingleOrDefaultAsync<ClaimKey>(new CommandDefinition(ExportSql.ChunkEnd, range, transaction,
             BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim, new
+        {
+            BatchId = batchId,
+            range.ProgrammeCode,
+            range.CutoffAt,
+            range.AfterCreatedAt,
+            range.AfterId,
+            EndCreatedAt = end?.CreatedAt,
+            EndId = end?.Id,
+            Limit = limit,
+        }, transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        return (claimed, end);
+    }
 
     /// <summary>
     /// Writes the file to a private temporary file (memory stays flat however big the batch), then uploads it.
@@ -381,6 +410,9 @@ public sealed partial class BatchExporter(
     private sealed record ExportPlan(Programme Programme, DateTimeOffset Cutoff, int MaxRows, bool DailyCutoff);
 
     private sealed record CounterRow(int LastSequence, DateTime? LastCutoffAt);
+
+    /// <summary>A row's place in the claim's order.</summary>
+    private sealed record ClaimKey(DateTime CreatedAt, string Id);
 
     private sealed record LineRow(int RowSequence, string TransactionId, string MemberId, string? GivenName,
         string? Surname, long Amount, DateTime RequestedAt, string BankCode);

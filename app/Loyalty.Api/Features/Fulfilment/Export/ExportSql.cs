@@ -28,12 +28,31 @@ public static class ExportSql
     public const string ClaimedRows = "SELECT COUNT(*) FROM transactions WHERE batch_id = @BatchId";
 
     /// <summary>
-    /// One chunk of the claim: pending, unclaimed rows created before the cutoff, oldest first. Cancel conditions on the
-    /// same columns, so a row is either claimed here or cancelled there, never both.
+    /// The claimable rows: pending, unclaimed, created before the cutoff, after the last row the claim took (none at first);
+    /// in the claim's order, DOMAIN.md §1's row order. Cancel conditions on the same columns, so a row is either claimed here
+    /// or cancelled there, never both.
     /// </summary>
+    private const string Claimable = $"""
+        WHERE programme_code = @ProgrammeCode AND status = '{TransactionStatus.Pending}' AND batch_id IS NULL AND created_at < @CutoffAt
+          AND (@AfterId IS NULL OR created_at > @AfterCreatedAt OR (created_at = @AfterCreatedAt AND id > @AfterId))
+        """;
+
+    /// <summary>
+    /// Where the next chunk ends: its last row, or none when fewer rows than a chunk are left. Found before the chunk is
+    /// claimed, so each chunk starts where the last one ended instead of walking past every row claimed before it.
+    /// </summary>
+    public const string ChunkEnd = $"""
+        SELECT created_at AS CreatedAt, id AS Id FROM transactions
+        {Claimable}
+        ORDER BY created_at, id
+        LIMIT 1 OFFSET @Offset
+        """;
+
+    /// <summary>One chunk of the claim: the claimable rows up to and including its end (all that are left without one).</summary>
     public const string Claim = $"""
         UPDATE transactions SET batch_id = @BatchId
-        WHERE programme_code = @ProgrammeCode AND status = '{TransactionStatus.Pending}' AND batch_id IS NULL AND created_at < @CutoffAt
+        {Claimable}
+          AND (@EndId IS NULL OR created_at < @EndCreatedAt OR (created_at = @EndCreatedAt AND id <= @EndId))
         ORDER BY created_at, id
         LIMIT @Limit
         """;
