@@ -14,14 +14,15 @@ namespace Loyalty.Api.Domain.Events;
 /// </summary>
 public static class EventFeed
 {
-    private const int MaxPerPass = 5000;
+    public const int MaxPerPass = 5000;
 
-    public static async Task SequenceAsync(MySqlConnection connection, string bankCode, CancellationToken cancellationToken)
+    /// <summary>Positions up to <see cref="MaxPerPass"/> of the bank's committed events; returns how many it positioned.</summary>
+    public static async Task<int> SequenceAsync(MySqlConnection connection, string bankCode, CancellationToken cancellationToken)
     {
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 EventsSql.HasUnsequenced, new { BankCode = bankCode }, cancellationToken: cancellationToken)))
         {
-            return;
+            return 0;
         }
 
         // READ COMMITTED: the scan sees only committed events and takes no gap locks, so writers never wait.
@@ -35,7 +36,7 @@ public static class EventFeed
             cancellationToken: cancellationToken))).AsList();
         if (ids.Count == 0)
         {
-            return;
+            return 0;
         }
 
         await connection.ExecuteAsync(new CommandDefinition(EventsSql.AssignPosition,
@@ -44,5 +45,6 @@ public static class EventFeed
         await connection.ExecuteAsync(new CommandDefinition(EventsSql.SaveFeedPosition,
             new { BankCode = bankCode, Position = position + ids.Count }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        return ids.Count;
     }
 }

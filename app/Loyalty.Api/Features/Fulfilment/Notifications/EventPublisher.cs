@@ -89,11 +89,18 @@ public sealed partial class EventPublisher
         var sent = 0;
         try
         {
-            await EventFeed.SequenceAsync(connection, bank, cancellationToken);
-            while (await PublishClaimAsync(connection, bank, queueUrl, cancellationToken) is var count and > 0)
+            // A pass positions at most EventFeed.MaxPerPass events: go on until a pass finds fewer, so a backlog (a bank
+            // whose queue was gone for a while) is sent whole, oldest first, not a pass per tick.
+            int sequenced;
+            do
             {
-                sent += count;
+                sequenced = await EventFeed.SequenceAsync(connection, bank, cancellationToken);
+                while (await PublishClaimAsync(connection, bank, queueUrl, cancellationToken) is var count and > 0)
+                {
+                    sent += count;
+                }
             }
+            while (sequenced == EventFeed.MaxPerPass);
 
             backoff.Remove(bank);
         }
