@@ -33,6 +33,9 @@ public static class FulfilmentBench
     /// <summary>Where the raw same work runs: HARB offers it too, and nothing in the bench exports it.</summary>
     private const string Twin = "HALC";
     private const int BulkTimeoutSeconds = 1800;
+
+    /// <summary>The raw settle goes in ranges as big as the parts the ingester decides together.</summary>
+    private const int SettleRangeRows = HandbackIngester.PartRows;
     private const double Megabyte = 1024 * 1024;
 
     public static async Task<int> ExportAsync(int rows)
@@ -140,12 +143,17 @@ public static class FulfilmentBench
         _ = spec.OutcomeCodes.TryGetCode(CanonicalOutcome.Success, out var credited);
         var sameWork = await TimedAsync(database, async (connection, transaction) =>
         {
-            await ReadAllAsync(connection, transaction, IngestSql.BatchItems, new { BatchId = twinBatch });
-            await connection.ExecuteAsync(new CommandDefinition(RawSql.Settle, new
+            var eventPrefix = EventPrefix();
+            for (var after = 0; after < rows; after += SettleRangeRows)
             {
-                BatchId = twinBatch, Now = DateTime.UtcNow, OutcomeCode = CanonicalOutcome.Success.ToCode(), ProgrammeOutcomeCode = credited,
-                Reason = "Credited", EventPrefix = EventPrefix(), PreviousStatus = TransactionStatus.Submitted,
-            }, transaction, BulkTimeoutSeconds));
+                var range = new { BatchId = twinBatch, After = after, Until = after + SettleRangeRows };
+                await ReadAllAsync(connection, transaction, RawSql.BatchItems, range);
+                await connection.ExecuteAsync(new CommandDefinition(RawSql.Settle, new
+                {
+                    range.BatchId, range.After, range.Until, Now = DateTime.UtcNow, OutcomeCode = CanonicalOutcome.Success.ToCode(),
+                    ProgrammeOutcomeCode = credited, Reason = "Credited", EventPrefix = eventPrefix, PreviousStatus = TransactionStatus.Submitted,
+                }, transaction, BulkTimeoutSeconds));
+            }
         });
 
         var started = Stopwatch.GetTimestamp();

@@ -4,8 +4,9 @@ using static Loyalty.Api.Domain.Transactions.TransactionStatus;
 namespace Loyalty.Bench;
 
 /// <summary>
-/// The bench's own statements: seeding, and the same work in one statement where the product issues it a range or a
-/// chunk at a time (submit, settle). Everything else the baselines run is the product's own SQL.
+/// The bench's own statements: seeding, and the same work by the shortest path where the product's statement does
+/// more than the bench needs (submit in one statement; settle by row ranges, where the product looks rows up by the
+/// references the file gives). Everything else the baselines run is the product's own SQL.
 /// </summary>
 internal static class RawSql
 {
@@ -56,12 +57,24 @@ internal static class RawSql
         {EventsOfBatch}
         """;
 
+    private const string InRange = "AND r.row_sequence > @After AND r.row_sequence <= @Until";
+
+    /// <summary>A range of the batch's rows and their transactions, locked, as the product reads them to decide.</summary>
+    public const string BatchItems = $"""
+        SELECT r.row_sequence, t.id, t.member_id, t.amount, t.status, t.batch_id, t.attempts, t.outcome_code,
+               t.outcome_programme_code
+        FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
+        WHERE r.batch_id = @BatchId {InRange}
+        FOR UPDATE
+        """;
+
+    /// <summary>A range of the batch's rows credited, with their events.</summary>
     public const string Settle = $"""
         UPDATE transactions t JOIN batch_rows r ON t.id = r.transaction_id
         SET t.status = '{Fulfilled}', t.outcome_code = @OutcomeCode, t.outcome_programme_code = @ProgrammeOutcomeCode,
             t.outcome_reason = @Reason, t.event_sequence = t.event_sequence + 1, t.updated_at = @Now
-        WHERE r.batch_id = @BatchId AND t.status = '{Submitted}';
+        WHERE r.batch_id = @BatchId {InRange} AND t.status = '{Submitted}';
         {InsertEvents}
-        {EventsOfBatch}
+        {EventsOfBatch} {InRange}
         """;
 }

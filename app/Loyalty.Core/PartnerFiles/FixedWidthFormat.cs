@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using static Loyalty.Core.PartnerFiles.FixedWidthField;
 
@@ -58,8 +59,10 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
     public async Task<AccrualFile> ReadAccrualsAsync(Stream input, string fileName, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectAccrualFileName(fileName);
-        var (date, lines) = await ReadRecordsAsync(
-            input, fileName, sequence, Accruals, ReadAccrualRow, line => line.Amount, cancellationToken);
+        var date = default(DateOnly);
+        var lines = await ReadRecordsAsync(
+                input, fileName, sequence, Accruals, ReadAccrualRow, line => line.Amount, stated => date = stated, cancellationToken)
+            .ToListAsync(cancellationToken);
         return new AccrualFile(new AccrualBatch(spec.ProgrammeCode, sequence, Invariant.Midnight(date)), lines);
     }
 
@@ -89,12 +92,13 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
         await sink.CompleteAsync(cancellationToken);
     }
 
-    public async Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken)
+    public IAsyncEnumerable<HandbackLine> ReadHandbackLinesAsync(
+        Stream input, string fileName, Action<HandbackHeader>? header, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectHandbackFileName(fileName);
-        var (date, lines) = await ReadRecordsAsync(
-            input, fileName, sequence, Handbacks, ReadHandbackRow, line => line.Credited ?? 0, cancellationToken);
-        return new HandbackFile(new HandbackHeader(spec.ProgrammeCode, sequence, Invariant.Midnight(date)), lines);
+        return ReadRecordsAsync(
+            input, fileName, sequence, Handbacks, ReadHandbackRow, line => line.Credited ?? 0,
+            date => header?.Invoke(new HandbackHeader(spec.ProgrammeCode, sequence, Invariant.Midnight(date))), cancellationToken);
     }
 
     private static FixedWidthLayout Header(int recordLength) =>
@@ -125,10 +129,13 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
     private string[] HeaderValues(int sequence, DateOnly date) =>
         ["1", spec.ProgrammeCode, Invariant.Number(sequence), Invariant.Date(date, DateFormat)];
 
-    /// <summary>The 1/2/9 structure both directions share: the header's date and the detail rows, trailer checked.</summary>
-    private async Task<(DateOnly Date, List<T> Rows)> ReadRecordsAsync<T>(
+    /// <summary>
+    /// The 1/2/9 structure both directions share: the header's date (to <paramref name="onHeader"/>, before the first
+    /// row), then the detail rows as they are read; the trailer is checked when they end.
+    /// </summary>
+    private async IAsyncEnumerable<T> ReadRecordsAsync<T>(
         Stream input, string fileName, int sequence, RecordLayouts layouts, Func<string[], FileLine, T> readRow,
-        Func<T, long> amountOf, CancellationToken cancellationToken)
+        Func<T, long> amountOf, Action<DateOnly> onHeader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(
             new CheckedTextStream(input, fileName, Text), Text.Encoding, detectEncodingFromByteOrderMarks: false);
@@ -143,9 +150,7 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
         var header = layouts.Header.Read(record, at);
         at.Expect(header[1], spec.ProgrammeCode, "the header's programme");
         at.ExpectSequence(at.ParseCount(header[2], "the header's file sequence"), sequence);
-        var date = at.ParseDate(header[3], DateFormat, "the header's date");
-
-        var rows = new List<T>();
+        onHeader(at.ParseDate(header[3], DateFormat, "the header's date"));
         var totals = default(FileTotals);
         while (true)
         {
@@ -156,7 +161,7 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
             {
                 var row = readRow(layouts.Detail.Read(record, at), at);
                 totals = at.Add(totals, amountOf(row));
-                rows.Add(row);
+                yield return row;
             }
             else if (record.StartsWith('9'))
             {
@@ -175,8 +180,6 @@ internal sealed class FixedWidthFormat(PartnerFileSpec spec) : IPartnerFileForma
         {
             throw new PartnerFileException(fileName, at.Number + 1, "a record follows the 9 trailer");
         }
-
-        return (date, rows);
     }
 
     private sealed record RecordLayouts(FixedWidthLayout Header, FixedWidthLayout Detail, FixedWidthLayout Trailer);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Loyalty.Core.PartnerFiles;
@@ -90,30 +91,49 @@ internal sealed class HeaderedDelimitedFormat(PartnerFileSpec spec, HeaderedDeli
         }
     }
 
-    public async Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken)
+    public IAsyncEnumerable<HandbackLine> ReadHandbackLinesAsync(
+        Stream input, string fileName, Action<HandbackHeader>? header, CancellationToken cancellationToken)
     {
         var (sequence, date) = spec.ExpectHandbackFileName(fileName);
+        return ReadHandbackRowsAsync(
+            input, fileName, processed => header?.Invoke(new HandbackHeader(spec.ProgrammeCode, sequence, processed ?? Invariant.Midnight(date))),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The rows as they are read, the trailer checked when they end. The file has no header: the first row's
+    /// processing time goes to <paramref name="onHeader"/> before that row, or null once the rows end if there are none.
+    /// </summary>
+    private async IAsyncEnumerable<HandbackLine> ReadHandbackRowsAsync(
+        Stream input, string fileName, Action<DateTimeOffset?> onHeader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var file = DelimitedRecords.Open(input, fileName, layout.Text, layout.Separator, layout.Mode);
         await file.ReadColumnHeaderAsync(layout.HandbackColumns, cancellationToken);
-        var lines = new List<HandbackLine>();
-        DateTimeOffset? processed = null;
+        var count = 0;
         while (await ReadRowAsync(file, cancellationToken))
         {
             file.ExpectFieldCount(layout.HandbackColumns.Length, "row");
             // Parsed on every row, so that any row's bad date refuses the file, though only the first one's is kept.
-            var rowProcessed = ParseProcessed(file.At, file[3]);
-            processed ??= rowProcessed;
-            lines.Add(new HandbackLine(file.LineNumber, file[0], null, file[1], null, null, file[2]));
+            var processed = ParseProcessed(file.At, file[3]);
+            if (count++ == 0)
+            {
+                onHeader(processed);
+            }
+
+            yield return new HandbackLine(file.LineNumber, file[0], null, file[1], null, null, file[2]);
+        }
+
+        if (count == 0)
+        {
+            onHeader(null);
         }
 
         if (layout.Trailer is { } trailer)
         {
             file.ExpectFieldCount(2, $"{trailer} trailer");
-            file.At.ExpectCount(file.At.ParseCount(file[1], "row count"), lines.Count);
+            file.At.ExpectCount(file.At.ParseCount(file[1], "row count"), count);
             await ExpectEndAsync(file, trailer, cancellationToken);
         }
-
-        return new HandbackFile(new HandbackHeader(spec.ProgrammeCode, sequence, processed ?? Invariant.Midnight(date)), lines);
     }
 
     private static async ValueTask ExpectEndAsync(DelimitedRecords file, string trailer, CancellationToken cancellationToken)

@@ -53,14 +53,27 @@ public interface IPartnerFileFormat
         Stream output, HandbackHeader header, IReadOnlyList<HandbackLine> lines, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Reads a handback file whole. Outcome codes are kept exactly as written and not checked here: an unknown code
-    /// is a row anomaly for the caller. <see cref="HandbackHeader.ProcessedAt"/> is the header's time, else the first
-    /// row's processing time, else the file-name date (midnight UTC where only a date is known).
+    /// Reads a handback file's rows as they arrive, so memory stays flat however big the file: the whole file is
+    /// checked as it goes, and a fault is thrown where it is found, after the rows before it were handed out (the
+    /// caller discards them). Outcome codes are kept exactly as written and not checked here: an unknown code is a row
+    /// anomaly for the caller. <paramref name="header"/>, if given, is called once, before the first row where the
+    /// file states its time: <see cref="HandbackHeader.ProcessedAt"/> is the header's time, else the first row's
+    /// processing time, else the file-name date (midnight UTC where only a date is known).
     /// </summary>
     /// <exception cref="PartnerFileException">
     /// Wrong name, header, column header or trailer; trailer count or sum not matching the rows; a byte order mark,
     /// invalid bytes, wrong or missing line terminators; a row that cannot be parsed; a header naming another
-    /// programme or sequence than the file name.
+    /// programme or sequence than the file name. A wrong name is thrown at once, the rest while reading.
     /// </exception>
-    Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken);
+    IAsyncEnumerable<HandbackLine> ReadHandbackLinesAsync(
+        Stream input, string fileName, Action<HandbackHeader>? header, CancellationToken cancellationToken);
+
+    /// <summary>Reads a handback file whole (<see cref="ReadHandbackLinesAsync"/>, collected).</summary>
+    /// <exception cref="PartnerFileException">As <see cref="ReadHandbackLinesAsync"/>.</exception>
+    async Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken)
+    {
+        HandbackHeader? header = null;
+        var lines = await ReadHandbackLinesAsync(input, fileName, read => header = read, cancellationToken).ToListAsync(cancellationToken);
+        return new HandbackFile(header!, lines);
+    }
 }

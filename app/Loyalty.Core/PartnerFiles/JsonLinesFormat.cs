@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -60,8 +61,11 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
     public async Task<AccrualFile> ReadAccrualsAsync(Stream input, string fileName, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectAccrualFileName(fileName);
-        var (createdAt, lines) = await ReadRecordsAsync(
-            input, fileName, sequence, "item", ReadItem, line => line.Amount, "totalMiles", cancellationToken);
+        var createdAt = default(DateTimeOffset);
+        var lines = await ReadRecordsAsync(
+                input, fileName, sequence, "item", ReadItem, line => line.Amount, "totalMiles", stamp => createdAt = stamp,
+                cancellationToken)
+            .ToListAsync(cancellationToken);
         return new AccrualFile(new AccrualBatch(spec.ProgrammeCode, sequence, createdAt), lines);
     }
 
@@ -95,12 +99,13 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
         await sink.CompleteAsync(cancellationToken);
     }
 
-    public async Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken)
+    public IAsyncEnumerable<HandbackLine> ReadHandbackLinesAsync(
+        Stream input, string fileName, Action<HandbackHeader>? header, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectHandbackFileName(fileName);
-        var (processedAt, lines) = await ReadRecordsAsync(
-            input, fileName, sequence, "result", ReadResult, line => line.Credited ?? 0, "totalCredited", cancellationToken);
-        return new HandbackFile(new HandbackHeader(spec.ProgrammeCode, sequence, processedAt), lines);
+        return ReadRecordsAsync(
+            input, fileName, sequence, "result", ReadResult, line => line.Credited ?? 0, "totalCredited",
+            stamp => header?.Invoke(new HandbackHeader(spec.ProgrammeCode, sequence, stamp)), cancellationToken);
     }
 
     private static ValueTask EndLineAsync(LineSink sink, Utf8JsonWriter json, CancellationToken cancellationToken)
@@ -150,24 +155,24 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
     }
 
     /// <summary>
-    /// The header/detail/footer structure both directions share: the header's instant and the details, footer checked.
+    /// The header/detail/footer structure both directions share: the header's instant (to <paramref name="onHeader"/>,
+    /// before the first detail), then the details as they are read; the footer is checked when they end.
     /// </summary>
-    private async Task<(DateTimeOffset Stamp, List<T> Rows)> ReadRecordsAsync<T>(
+    private async IAsyncEnumerable<T> ReadRecordsAsync<T>(
         Stream input, string fileName, int sequence, string detailKind, Func<JsonRecord, T> readRow,
-        Func<T, long> amountOf, string sumName, CancellationToken cancellationToken)
+        Func<T, long> amountOf, string sumName, Action<DateTimeOffset> onHeader,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(
             new CheckedTextStream(input, fileName, Text), Text.Encoding, detectEncodingFromByteOrderMarks: false);
         var lineNumber = 0;
         var line = await reader.ReadLineAsync(cancellationToken)
             ?? throw new PartnerFileException(fileName, 1, "the file is empty; expected the header object");
-        DateTimeOffset stamp;
         using (var header = Parse(line, new FileLine(fileName, ++lineNumber)))
         {
-            stamp = ReadHeader(header.Record, sequence);
+            onHeader(ReadHeader(header.Record, sequence));
         }
 
-        var rows = new List<T>();
         var totals = default(FileTotals);
         while (true)
         {
@@ -180,7 +185,7 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
             {
                 var row = readRow(record);
                 totals = record.At.Add(totals, amountOf(row));
-                rows.Add(row);
+                yield return row;
             }
             else if (kind == "footer")
             {
@@ -198,8 +203,6 @@ internal sealed class JsonLinesFormat(PartnerFileSpec spec) : IPartnerFileFormat
         {
             throw new PartnerFileException(fileName, lineNumber + 1, "a line follows the footer");
         }
-
-        return (stamp, rows);
     }
 
     private DateTimeOffset ReadHeader(JsonRecord header, int sequence)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using CsvHelper;
 
@@ -45,8 +46,11 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
     public async Task<AccrualFile> ReadAccrualsAsync(Stream input, string fileName, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectAccrualFileName(fileName);
-        var (createdAt, lines) = await ReadRecordsAsync(
-            input, fileName, sequence, AccrualDetailFields, ReadAccrualRow, line => line.Amount, "sum of amounts", cancellationToken);
+        var createdAt = default(DateTimeOffset);
+        var lines = await ReadRecordsAsync(
+                input, fileName, sequence, AccrualDetailFields, ReadAccrualRow, line => line.Amount, "sum of amounts",
+                stamp => createdAt = stamp, cancellationToken)
+            .ToListAsync(cancellationToken);
         return new AccrualFile(new AccrualBatch(spec.ProgrammeCode, sequence, createdAt), lines);
     }
 
@@ -73,13 +77,13 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
         await file.WriteRecordAsync(["T", Invariant.Number(totals.Count), Invariant.Number(totals.Sum)], cancellationToken);
     }
 
-    public async Task<HandbackFile> ReadHandbackAsync(Stream input, string fileName, CancellationToken cancellationToken)
+    public IAsyncEnumerable<HandbackLine> ReadHandbackLinesAsync(
+        Stream input, string fileName, Action<HandbackHeader>? header, CancellationToken cancellationToken)
     {
         var (sequence, _) = spec.ExpectHandbackFileName(fileName);
-        var (processedAt, lines) = await ReadRecordsAsync(
+        return ReadRecordsAsync(
             input, fileName, sequence, HandbackDetailFields, ReadHandbackRow, line => line.Credited ?? 0, "sum of credited",
-            cancellationToken);
-        return new HandbackFile(new HandbackHeader(spec.ProgrammeCode, sequence, processedAt), lines);
+            stamp => header?.Invoke(new HandbackHeader(spec.ProgrammeCode, sequence, stamp)), cancellationToken);
     }
 
     private static string Initial(string? givenName)
@@ -115,10 +119,14 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
         ["H", spec.ProgrammeCode, Invariant.Digits(sequence, SequenceDigits),
          Invariant.Time(stamp, DateFormat), Invariant.Time(stamp, TimeFormat)];
 
-    /// <summary>The H/D/T structure both directions share: the header's instant and the D rows, trailer checked.</summary>
-    private async Task<(DateTimeOffset Stamp, List<T> Rows)> ReadRecordsAsync<T>(
+    /// <summary>
+    /// The H/D/T structure both directions share: the header's instant (to <paramref name="onHeader"/>, before the
+    /// first row), then the D rows as they are read; the trailer is checked when they end.
+    /// </summary>
+    private async IAsyncEnumerable<T> ReadRecordsAsync<T>(
         Stream input, string fileName, int sequence, int detailFields, Func<DelimitedRecords, T> readRow,
-        Func<T, long> amountOf, string sumName, CancellationToken cancellationToken)
+        Func<T, long> amountOf, string sumName, Action<DateTimeOffset> onHeader,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var file = DelimitedRecords.Open(input, fileName, Text, Separator, CsvMode.NoEscape);
         if (!await file.ReadAsync(cancellationToken))
@@ -126,8 +134,7 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
             throw new PartnerFileException(fileName, 1, "the file is empty; expected the H header record");
         }
 
-        var stamp = ReadHeader(file, sequence);
-        var rows = new List<T>();
+        onHeader(ReadHeader(file, sequence));
         var totals = default(FileTotals);
         var lastLine = file.LineNumber;
         while (await file.ReadAsync(cancellationToken))
@@ -140,7 +147,7 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
                     file.ExpectFieldCount(detailFields, "D record");
                     var row = readRow(file);
                     totals = at.Add(totals, amountOf(row));
-                    rows.Add(row);
+                    yield return row;
                     break;
                 case "T":
                     file.ExpectFieldCount(3, "T record");
@@ -151,7 +158,7 @@ internal sealed class PipeHdtFormat(PartnerFileSpec spec) : IPartnerFileFormat
                         throw file.At.Fail("a record follows the T trailer");
                     }
 
-                    return (stamp, rows);
+                    yield break;
                 default:
                     throw at.Fail($"record type '{file[0]}' where a D or T record belongs");
             }

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Dapper;
@@ -62,7 +63,8 @@ public sealed record IngestResult(string Key, IngestOutcome Outcome, int Rows = 
 /// outcomes, their events and the record of the file commit in one transaction, after the processing
 /// report is stored under reports/{CODE}/. A file that is wrong as a whole changes nothing. Per programme,
 /// one instance at a time (session lock), so a file is never applied twice. One database connection per
-/// file: the one holding the lock does the work.
+/// file: the one holding the lock does the work. The file is read twice, as a stream each time: once to check
+/// it whole, then to apply it <see cref="PartRows"/> rows at a time, so memory does not grow with its size.
 /// </summary>
 public sealed partial class HandbackIngester(
     MySqlDataSource database,
@@ -77,6 +79,12 @@ public sealed partial class HandbackIngester(
     public const string QuarantineTag = "loyalty-quarantine";
 
     public const string InboundPrefix = BucketPrefixes.Inbound;
+
+    /// <summary>How many rows are decided and settled together: one lookup of their batch rows each.</summary>
+    public const int PartRows = 5000;
+
+    /// <summary><c>transactions.id</c>: a ULID, 26 ASCII characters.</summary>
+    private const int TransactionIdLength = 26;
 
     public async Task<IngestResult> IngestAsync(string key, CancellationToken cancellationToken)
     {
@@ -112,7 +120,7 @@ public sealed partial class HandbackIngester(
         }
 
         var spec = programme.Exchange;
-        if (!spec.TryParseHandbackFileName(fileName, out _, out _))
+        if (!spec.TryParseHandbackFileName(fileName, out var sequence, out _))
         {
             return await QuarantineAsync(key, response.ETag, code, "name",
                 $"not a {code} handback file name ({spec.HandbackFiles})", cancellationToken);
@@ -128,56 +136,40 @@ public sealed partial class HandbackIngester(
         await using var held = await SessionLock.TryAcquireAsync(connection, $"loyalty-ingest-{code}", cancellationToken);
         return held is null
             ? new IngestResult(key, IngestOutcome.Busy)
-            : await IngestLockedAsync(connection, spec, key, response, fileName, cancellationToken);
+            : await IngestLockedAsync(connection, spec, new HandbackName(key, fileName, response.ETag, sequence), response, cancellationToken);
     }
 
     private async Task<IngestResult> IngestLockedAsync(
-        MySqlConnection connection, PartnerFileSpec spec, string key, GetObjectResponse response, string fileName, CancellationToken cancellationToken)
+        MySqlConnection connection, PartnerFileSpec spec, HandbackName name, GetObjectResponse response, CancellationToken cancellationToken)
     {
-        if (await ledger.SeenAsync(connection, key, response.ETag, cancellationToken))
+        if (await ledger.SeenAsync(connection, name.Key, name.ETag, cancellationToken))
         {
-            return new IngestResult(key, IngestOutcome.AlreadySeen);
+            return new IngestResult(name.Key, IngestOutcome.AlreadySeen);
         }
 
-        // Read as it arrives, through the digest: memory holds the parsed rows (bounded by the size limit), never
-        // the file's bytes. A refused file is read to its end all the same, so its digest covers all of it.
-        using var sha256 = SHA256.Create();
-        HandbackFile? handback = null;
-        string? refusal = null;
-        await using (var hashed = new CryptoStream(response.ResponseStream, sha256, CryptoStreamMode.Read, leaveOpen: true))
+        // The first read checks the file whole and takes its digest; only a file that reads, and is not a repeat,
+        // is read again to apply it.
+        var scan = await HandbackScan.ReadAsync(spec, response.ResponseStream, name.FileName, cancellationToken);
+        var file = new HandbackObject(spec.ProgrammeCode, name.Key, name.FileName, name.ETag, scan.Sha256);
+        if (scan.Refusal is { } refusal)
         {
-            try
-            {
-                handback = await spec.Format.ReadHandbackAsync(hashed, fileName, cancellationToken);
-            }
-            catch (PartnerFileException e)
-            {
-                refusal = e.Message;
-            }
-
-            await hashed.CopyToAsync(Stream.Null, cancellationToken);
+            return await RefuseAsync(connection, file, null, refusal, cancellationToken);
         }
 
-        var file = new HandbackObject(spec.ProgrammeCode, key, fileName, response.ETag, sha256.Hash!);
-        if (handback is null)
-        {
-            return await RefuseAsync(connection, file, null, refusal!, cancellationToken);
-        }
-
-        var sequence = handback.Header.FileSequence;
+        var sequence = name.Sequence;
         if (await ledger.AppliedDigestAsync(connection, spec.ProgrammeCode, sequence, cancellationToken) is { } applied)
         {
             if (applied.AsSpan().SequenceEqual(file.Sha256))
             {
                 await ledger.RecordAsync(connection, null, new HandbackRecord(file, sequence, IngestOutcome.Duplicate), cancellationToken);
-                return new IngestResult(key, IngestOutcome.Duplicate);
+                return new IngestResult(name.Key, IngestOutcome.Duplicate);
             }
 
             return await RefuseAsync(connection, file, sequence,
-                $"{fileName}: sequence {sequence} was already applied from a file with different content; refused whole", cancellationToken);
+                $"{name.FileName}: sequence {sequence} was already applied from a file with different content; refused whole", cancellationToken);
         }
 
-        return await ApplyAsync(connection, spec, file, handback, cancellationToken);
+        return await ApplyAsync(connection, spec, file, sequence, scan, cancellationToken);
     }
 
     /// <summary>
@@ -215,9 +207,8 @@ public sealed partial class HandbackIngester(
     }
 
     private async Task<IngestResult> ApplyAsync(
-        MySqlConnection connection, PartnerFileSpec spec, HandbackObject file, HandbackFile handback, CancellationToken cancellationToken)
+        MySqlConnection connection, PartnerFileSpec spec, HandbackObject file, int sequence, HandbackScan scan, CancellationToken cancellationToken)
     {
-        var sequence = handback.Header.FileSequence;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var batch = await connection.QuerySingleOrDefaultAsync<BatchState>(new CommandDefinition(IngestSql.Batch,
             new { spec.ProgrammeCode, FileSequence = sequence }, transaction, cancellationToken: cancellationToken));
@@ -236,42 +227,95 @@ public sealed partial class HandbackIngester(
             return new IngestResult(file.Key, IngestOutcome.Deferred);
         }
 
-        var items = (await connection.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.BatchItems,
-            new { BatchId = batch.Id }, transaction, cancellationToken: cancellationToken))).AsList();
-        if (spec.Format.HandbackAnswersEveryRow && handback.Lines.Count != items.Count)
+        if (spec.Format.HandbackAnswersEveryRow)
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return await RefuseAsync(connection, file, sequence,
-                $"{file.FileName}: {handback.Lines.Count} rows, but accrual file {sequence} had {items.Count}; a {spec.ProgrammeCode} handback answers every row; refused whole",
-                cancellationToken);
+            var batchRows = await connection.ExecuteScalarAsync<int>(new CommandDefinition(IngestSql.BatchRowCount,
+                new { BatchId = batch.Id }, transaction, cancellationToken: cancellationToken));
+            if (scan.Rows != batchRows)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return await RefuseAsync(connection, file, sequence,
+                    $"{file.FileName}: {scan.Rows} rows, but accrual file {sequence} had {batchRows}; a {spec.ProgrammeCode} handback answers every row; refused whole",
+                    cancellationToken);
+            }
         }
 
-        var decisions = HandbackRules.Decide(spec, handback.Lines, batch.Id, items, options.Value.MaxAttempts);
-        await TransactionLifecycle.SettleAsync(transaction, batch.Id, [.. decisions
-            .Where(d => d.Verdict == RowVerdict.Apply)
-            .Select(d => new Settlement(d.Item!.TransactionId, d.Effect!.NewStatus, d.Effect.OutcomeCode, d.Effect.ProgrammeCode, d.Effect.Reason))],
-            time.GetUtcNow().TruncateToMicroseconds(), cancellationToken);
+        GetObjectResponse response;
+        try
+        {
+            // The very content the first read checked: the same ETag, or nothing.
+            response = await s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = options.Value.Bucket, Key = file.Key, EtagToMatch = file.ETag,
+            }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            // Deleted or replaced since the first read: a deleted file has nothing to apply, and a replacement is
+            // announced, and read, on its own.
+            await transaction.RollbackAsync(cancellationToken);
+            return new IngestResult(file.Key, IngestOutcome.Ignored);
+        }
 
-        var appliedCount = decisions.Count(d => d.Verdict == RowVerdict.Apply);
-        var anomalies = decisions.Where(d => d.Verdict == RowVerdict.Anomaly).ToList();
-        var reportKey = await reports.StoreAsync(file, sequence, "applied", null, decisions, cancellationToken);
+        var rows = new RowTally();
+        var now = time.GetUtcNow().TruncateToMicroseconds();
+        using (response)
+        {
+            var parts = spec.Format.ReadHandbackLinesAsync(response.ResponseStream, file.FileName, null, cancellationToken).Chunk(PartRows);
+            await foreach (var lines in parts.WithCancellation(cancellationToken))
+            {
+                var items = await LockItemsAsync(transaction, batch.Id, lines, cancellationToken);
+                var decisions = HandbackRules.Decide(spec, lines, batch.Id, items, scan.IsRepeated, options.Value.MaxAttempts);
+                await TransactionLifecycle.SettleAsync(transaction, batch.Id, [.. decisions
+                    .Where(d => d.Verdict == RowVerdict.Apply)
+                    .Select(d => new Settlement(d.Item!.TransactionId, d.Effect!.NewStatus, d.Effect.OutcomeCode, d.Effect.ProgrammeCode, d.Effect.Reason))],
+                    now, cancellationToken);
+                rows.Add(decisions);
+            }
+        }
+
+        var reportKey = await reports.StoreAsync(file, sequence, "applied", null, rows, cancellationToken);
         await ledger.RecordAsync(connection, transaction, new HandbackRecord(file, sequence, IngestOutcome.Applied, batch.Id,
-            handback.Lines.Count, appliedCount, anomalies.Count, reportKey), cancellationToken);
+            rows.Rows, rows.Applied, rows.Anomalies.Count, reportKey), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        foreach (var anomaly in anomalies)
+        foreach (var anomaly in rows.Anomalies)
         {
-            LogAnomaly(spec.ProgrammeCode, file.FileName, anomaly.Line.LineNumber, anomaly.Reference, anomaly.Anomaly!);
+            LogAnomaly(spec.ProgrammeCode, file.FileName, anomaly.Line, anomaly.Reference, anomaly.Reason);
         }
 
-        LogApplied(spec.ProgrammeCode, file.FileName, appliedCount, handback.Lines.Count, anomalies.Count);
-        return new IngestResult(file.Key, IngestOutcome.Applied, handback.Lines.Count, appliedCount, anomalies.Count);
+        LogApplied(spec.ProgrammeCode, file.FileName, rows.Applied, rows.Rows, rows.Anomalies.Count);
+        return new IngestResult(file.Key, IngestOutcome.Applied, rows.Rows, rows.Applied, rows.Anomalies.Count);
+    }
+
+    /// <summary>The batch rows <paramref name="lines"/> refer to, with their transactions, locked.</summary>
+    private static async Task<IReadOnlyList<BatchItem>> LockItemsAsync(
+        MySqlTransaction transaction, long batchId, HandbackLine[] lines, CancellationToken cancellationToken)
+    {
+        // Only a reference that can name a batch row is looked up: a transaction id is 26 ASCII characters.
+        var ids = lines.Select(l => l.TransactionId).OfType<string>()
+            .Where(id => id.Length == TransactionIdLength && Ascii.IsValid(id)).Distinct(StringComparer.Ordinal).ToArray();
+        var sequences = lines.Select(l => l.RowSequence).OfType<int>().Distinct().ToArray();
+        var items = new List<BatchItem>();
+        if (ids.Length > 0)
+        {
+            items.AddRange(await transaction.Connection!.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsById,
+                new { BatchId = batchId, Ids = JsonSerializer.Serialize(ids) }, transaction, cancellationToken: cancellationToken)));
+        }
+
+        if (sequences.Length > 0)
+        {
+            items.AddRange(await transaction.Connection!.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsBySequence,
+                new { BatchId = batchId, Sequences = JsonSerializer.Serialize(sequences) }, transaction, cancellationToken: cancellationToken)));
+        }
+
+        return items;
     }
 
     private async Task<IngestResult> RefuseAsync(
         MySqlConnection connection, HandbackObject file, int? sequence, string error, CancellationToken cancellationToken)
     {
-        var reportKey = await reports.StoreAsync(file, sequence, "refused", error, [], cancellationToken);
+        var reportKey = await reports.StoreAsync(file, sequence, "refused", error, new RowTally(), cancellationToken);
         await ledger.RecordAsync(connection, null,
             new HandbackRecord(file, sequence, IngestOutcome.Refused, ReportKey: reportKey, Error: error), cancellationToken);
         LogRefused(file.ProgrammeCode, file.FileName, error);
@@ -299,4 +343,7 @@ public sealed partial class HandbackIngester(
     private partial void LogAnomaly(string programmeCode, string fileName, int lineNumber, string reference, string anomaly);
 
     private sealed record BatchState(long Id, string Status);
+
+    /// <summary>The object being ingested: its key and version, and what its file name says.</summary>
+    private sealed record HandbackName(string Key, string FileName, string ETag, int Sequence);
 }

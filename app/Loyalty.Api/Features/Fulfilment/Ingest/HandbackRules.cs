@@ -26,23 +26,26 @@ public enum RowVerdict
 public sealed record RowDecision(HandbackLine Line, string Reference, BatchItem? Item, RowVerdict Verdict, RowEffect? Effect, string? Anomaly);
 
 /// <summary>
-/// DOMAIN.md §6 for one handback file, as a pure function of its rows and its batch: which rows apply,
-/// which repeat what is recorded, and which are anomalies (with the reason that goes in the report).
+/// DOMAIN.md §6 for the rows of one handback file, as a pure function of the rows, the batch rows they refer to and
+/// which references the file repeats: which rows apply, which repeat what is recorded, and which are anomalies (with
+/// the reason that goes in the report). A file is decided a part at a time, so it need not be in memory whole.
 /// </summary>
 public static class HandbackRules
 {
     public const string RetriesExhausted = "RETRIES_EXHAUSTED";
 
+    /// <param name="items">The rows of batch <paramref name="batchId"/> the lines may refer to (more do no harm).</param>
+    /// <param name="isRepeated">Whether a reference is used by more than one row of the whole file.</param>
     public static IReadOnlyList<RowDecision> Decide(
-        PartnerFileSpec spec, IReadOnlyList<HandbackLine> lines, long batchId, IReadOnlyCollection<BatchItem> items, int maxAttempts)
+        PartnerFileSpec spec, IReadOnlyList<HandbackLine> lines, long batchId, IReadOnlyCollection<BatchItem> items,
+        Func<string, bool> isRepeated, int maxAttempts)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(isRepeated);
         var byId = items.ToDictionary(i => i.TransactionId, StringComparer.Ordinal);
         var bySequence = items.ToDictionary(i => i.RowSequence);
-        var repeated = lines.GroupBy(Reference, StringComparer.Ordinal).Where(g => g.Count() > 1)
-            .Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
 
         return [.. lines.Select(line =>
         {
@@ -54,7 +57,7 @@ public static class HandbackRules
                 return Anomaly(line, reference, null, "REFERENCE_NOT_IN_BATCH: the row refers to no row of the file it answers");
             }
 
-            if (repeated.Contains(reference))
+            if (isRepeated(reference))
             {
                 return Anomaly(line, reference, item, "DUPLICATE_ROW: more than one row for this reference; all of them are ignored");
             }
@@ -105,7 +108,8 @@ public static class HandbackRules
             : new RowEffect(TransactionStatus.Rejected, RetriesExhausted, null, null);
     }
 
-    private static string Reference(HandbackLine line) =>
+    /// <summary>What the row refers to, as the report names it: its transaction id or its row sequence.</summary>
+    public static string Reference(HandbackLine line) =>
         line.TransactionId ?? line.RowSequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     private static RowDecision Anomaly(HandbackLine line, string reference, BatchItem? item, string reason) =>

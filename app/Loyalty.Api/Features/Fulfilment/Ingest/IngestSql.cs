@@ -16,14 +16,32 @@ public static class IngestSql
         SELECT id AS Id, status AS Status FROM batches WHERE programme_code = @ProgrammeCode AND file_sequence = @FileSequence
         """;
 
-    /// <summary>The batch's rows and their transactions, locked: nothing else changes them while the file applies.</summary>
-    public const string BatchItems = """
+    public const string BatchRowCount = "SELECT COUNT(*) FROM batch_rows WHERE batch_id = @BatchId";
+
+    private const string ItemColumns = """
         SELECT r.row_sequence AS RowSequence, t.id AS TransactionId, t.member_id AS MemberId, t.amount AS Amount,
                t.status AS Status, t.batch_id AS BatchId, t.attempts AS Attempts, t.outcome_code AS OutcomeCode,
                t.outcome_programme_code AS OutcomeProgrammeCode
-        FROM batch_rows r JOIN transactions t ON t.id = r.transaction_id
-        WHERE r.batch_id = @BatchId
-        ORDER BY r.row_sequence
+        """;
+
+    /// <summary>
+    /// The batch's rows with the transaction ids in @Ids (a JSON array of distinct ids), and their transactions, locked:
+    /// nothing else changes them while the file applies.
+    /// </summary>
+    public const string ItemsById = $"""
+        {ItemColumns}
+        FROM JSON_TABLE(@Ids, '$[*]' COLUMNS (id CHAR(26) CHARACTER SET ascii PATH '$')) j
+        JOIN batch_rows r ON r.batch_id = @BatchId AND r.transaction_id = j.id
+        JOIN transactions t ON t.id = r.transaction_id
+        FOR UPDATE
+        """;
+
+    /// <summary>As <see cref="ItemsById"/>, by the row sequences in @Sequences.</summary>
+    public const string ItemsBySequence = $"""
+        {ItemColumns}
+        FROM JSON_TABLE(@Sequences, '$[*]' COLUMNS (sequence INT PATH '$')) j
+        JOIN batch_rows r ON r.batch_id = @BatchId AND r.row_sequence = j.sequence
+        JOIN transactions t ON t.id = r.transaction_id
         FOR UPDATE
         """;
 
