@@ -480,6 +480,46 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         Assert.Equal(["CREDITED_MISMATCH", "DUPLICATE_ROW", "DUPLICATE_ROW", "MEMBER_ID_MISMATCH", "REFERENCE_NOT_IN_BATCH", "UNKNOWN_CODE"], reasons);
     }
 
+    /// <summary>
+    /// The ingester applies a file a part at a time (<see cref="HandbackIngester.PartRows"/> rows); a reference given
+    /// in two parts is still a duplicate of the whole file, and every other row of both parts applies.
+    /// </summary>
+    [Fact]
+    public async Task AReferenceRepeatedInTwoPartsOfTheFile_IsADuplicate_AndEveryOtherRowApplies()
+    {
+        const string code = "LUMO"; // rows refer to transaction ids
+        await Exporter.ExportNowAsync(code, CancellationToken.None); // whatever earlier tests left pending
+        var seeded = await SeedPendingAsync(code, HandbackIngester.PartRows + 10);
+        try
+        {
+            var export = (await Exporter.ExportNowAsync(code, CancellationToken.None)).Single(f => f.Outcome == ExportOutcome.Exported);
+            var file = await fixture.ReadAccrualFileAsync(code, export.FileName!);
+            var spec = ProgrammeDefinitions.Get(code).Exchange;
+            var rows = file.Lines.Select(line => FulfilmentSteps.HandbackFor(spec, line, CanonicalOutcome.Success)).ToList();
+            rows.Add(rows[0]); // the first part's first row, again in the second part
+            using var buffer = new MemoryStream();
+            await spec.Format.WriteHandbackAsync(
+                buffer, new HandbackHeader(code, file.Batch.FileSequence, DateTimeOffset.UtcNow), rows, CancellationToken.None);
+            var key = await fixture.PutInboundAsync(code, spec.HandbackFileName(file.Batch.FileSequence, DateOnly.FromDateTime(DateTime.UtcNow)), buffer.ToArray());
+
+            var result = await Ingester.IngestAsync(key, CancellationToken.None);
+
+            Assert.True(file.Lines.Count > HandbackIngester.PartRows, $"the file has {file.Lines.Count} rows: one part");
+            Assert.Equal((IngestOutcome.Applied, rows.Count, rows.Count - 2, 2), (result.Outcome, result.Rows, result.Applied, result.Anomalies));
+            Assert.Equal("submitted", (await StatusAsync(file.Lines[0].TransactionId)).Status);
+            Assert.Equal("fulfilled", (await StatusAsync(file.Lines[^1].TransactionId)).Status);
+            var report = JsonDocument.Parse(await fixture.S3.ReadObjectAsync(fixture.Aws.Bucket, $"reports/{code}/{key.Split('/')[^1]}.report.json")).RootElement;
+            var anomalies = report.GetProperty("anomalies").EnumerateArray()
+                .Select(a => (a.GetProperty("line").GetInt32(), a.GetProperty("reason").GetString()!.Split(':')[0])).ToList();
+            // Line 1 is the header: the first row is line 2, its repeat the last before the trailer.
+            Assert.Equal([(2, "DUPLICATE_ROW"), (rows.Count + 1, "DUPLICATE_ROW")], anomalies);
+        }
+        finally
+        {
+            await fixture.ForgetEventsAsync(seeded);
+        }
+    }
+
     [Fact]
     public async Task ProgrammeError_IsRetriedInTheNextBatch_UntilAttemptsRunOut()
     {

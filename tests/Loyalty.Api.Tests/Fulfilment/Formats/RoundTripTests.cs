@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text;
 using Loyalty.Api.Domain.Catalogue;
 using Loyalty.Core;
@@ -55,6 +56,38 @@ public sealed class RoundTripTests
 
         Assert.Equal(header with { ProcessedAt = ReadableProcessedAt(code) }, handback.Header);
         Assert.Equal(written.Select((line, i) => AsRead(code, line, lineNumber: i + 2)), handback.Lines);
+    }
+
+    /// <summary>
+    /// The ingester's memory stays flat because a handback is read as it arrives: its first row is handed out while
+    /// half the file, far more than any read buffer, has yet to come, and the rest reads once it does.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PartnerFileTesting.Programmes), MemberType = typeof(PartnerFileTesting))]
+    public async Task Handback_IsReadAsItArrives_ItsFirstRowBeforeTheRestOfTheFile(string code)
+    {
+        var spec = ProgrammeDefinitions.Get(code).Exchange;
+        var codes = spec.OutcomeCodes.Codes.Keys.ToList();
+        var written = Enumerable.Range(0, 40_000).Select(i => Row(spec, i, codes[i % codes.Count])).ToList();
+        var bytes = await WriteHandbackAsync(spec, new HandbackHeader(code, 123, ProcessedAt), written);
+        var firstHalf = bytes.AsSpan(0, bytes.Length / 2).LastIndexOf((byte)'\n') + 1;
+        Assert.True(firstHalf > 512 * 1024, $"{firstHalf} bytes is not far more than a read buffer");
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        await pipe.Writer.WriteAsync(bytes.AsMemory(0, firstHalf));
+
+        await using var rows = spec.Format.ReadHandbackLinesAsync(
+            pipe.Reader.AsStream(), spec.HandbackFileName(123, new DateOnly(2025, 3, 15)), null, CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await rows.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var read = new List<HandbackLine> { rows.Current };
+
+        await pipe.Writer.WriteAsync(bytes.AsMemory(firstHalf));
+        await pipe.Writer.CompleteAsync();
+        while (await rows.MoveNextAsync())
+        {
+            read.Add(rows.Current);
+        }
+
+        Assert.Equal(written.Select((line, i) => AsRead(code, line, lineNumber: i + 2)), read);
     }
 
     [Theory]
