@@ -403,6 +403,24 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
             .Versions.Where(v => v.Key == key && v.IsDeleteMarker != true).Select(v => v.VersionId)];
 
     /// <summary>Uploads for real, then loses the answer, as a process killed right after its upload would.</summary>
+    /// <summary>The bucket where someone replaces the object just before the ingester's second, conditional read.</summary>
+    private sealed class ReplacedBeforeSecondRead(AWSCredentials credentials, AmazonS3Config config, Func<Task<string>> replace)
+        : AmazonS3Client(credentials, config)
+    {
+        public int Replaced { get; private set; }
+
+        public override async Task<GetObjectResponse> GetObjectAsync(GetObjectRequest request, CancellationToken cancellationToken = default)
+        {
+            if (request.EtagToMatch is not null)
+            {
+                await replace();
+                Replaced++;
+            }
+
+            return await base.GetObjectAsync(request, cancellationToken);
+        }
+    }
+
     private sealed class UploadsThenFails(AWSCredentials credentials, AmazonS3Config config) : AmazonS3Client(credentials, config)
     {
         public List<string> Uploaded { get; } = [];
@@ -518,6 +536,31 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         {
             await fixture.ForgetEventsAsync(seeded);
         }
+    }
+
+    /// <summary>
+    /// A handback is read twice, checked and then applied. Replaced in between, it applies nothing and is not recorded:
+    /// the replacement is read on its own, whole, as the bucket announces it.
+    /// </summary>
+    [Fact]
+    public async Task AHandbackReplacedBetweenItsTwoReads_AppliesNothing_AndItsReplacementAppliesWhole()
+    {
+        var (id, file) = await AccrueAndExportAloneAsync("CORV");
+        var key = await fixture.PutHandbackAsync(file, _ => CanonicalOutcome.Success, DateTimeOffset.UtcNow);
+        var options = fixture.Get<IOptions<FulfilmentOptions>>();
+        using var s3 = new ReplacedBeforeSecondRead(fixture.Aws.Credentials, fixture.Aws.S3Config(),
+            () => fixture.PutHandbackAsync(file, _ => CanonicalOutcome.MemberNotFound, DateTimeOffset.UtcNow));
+        var ingester = new HandbackIngester(fixture.Get<MySqlDataSource>(), s3, fixture.Get<HandbackLedger>(),
+            new HandbackReports(s3, options), options, TimeProvider.System, NullLogger<HandbackIngester>.Instance);
+
+        var raced = await ingester.IngestAsync(key, CancellationToken.None);
+
+        Assert.Equal(1, s3.Replaced);
+        Assert.Equal(IngestOutcome.Ignored, raced.Outcome);
+        Assert.Equal("submitted", (await StatusAsync(id)).Status);
+        var replacement = await Ingester.IngestAsync(key, CancellationToken.None);
+        Assert.Equal((IngestOutcome.Applied, 1), (replacement.Outcome, replacement.Applied));
+        Assert.Equal("rejected", (await StatusAsync(id)).Status);
     }
 
     [Fact]
