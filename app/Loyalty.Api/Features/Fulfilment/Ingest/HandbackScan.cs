@@ -38,9 +38,7 @@ internal sealed class HandbackScan
     {
         ArgumentNullException.ThrowIfNull(spec);
         using var sha256 = SHA256.Create();
-        var seen = new HashSet<UInt128>();
-        var repeated = new HashSet<UInt128>();
-        var rows = 0;
+        var references = new List<UInt128>();
         string? refusal = null;
         await using (var hashed = new CryptoStream(input, sha256, CryptoStreamMode.Read, leaveOpen: true))
         {
@@ -48,12 +46,7 @@ internal sealed class HandbackScan
             {
                 await foreach (var line in spec.Format.ReadHandbackLinesAsync(hashed, fileName, null, cancellationToken))
                 {
-                    rows++;
-                    var reference = Hash(HandbackRules.Reference(line));
-                    if (!seen.Add(reference))
-                    {
-                        repeated.Add(reference);
-                    }
+                    references.Add(Hash(HandbackRules.Reference(line)));
                 }
             }
             catch (PartnerFileException e)
@@ -64,7 +57,23 @@ internal sealed class HandbackScan
             await hashed.CopyToAsync(Stream.Null, cancellationToken);
         }
 
-        return new HandbackScan(sha256.Hash!, rows, repeated, refusal);
+        return new HandbackScan(sha256.Hash!, references.Count, Repeated(CollectionsMarshal.AsSpan(references)), refusal);
+    }
+
+    /// <summary>Sorted, equal hashes sit side by side: 16 bytes a row, where a set would take half as much again.</summary>
+    private static HashSet<UInt128> Repeated(Span<UInt128> references)
+    {
+        references.Sort();
+        var repeated = new HashSet<UInt128>();
+        for (var i = 1; i < references.Length; i++)
+        {
+            if (references[i] == references[i - 1])
+            {
+                repeated.Add(references[i]);
+            }
+        }
+
+        return repeated;
     }
 
     private static UInt128 Hash(string reference) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(reference.AsSpan()));
