@@ -130,13 +130,13 @@ public static class TransactionLifecycle
 
     /// <summary>
     /// Every row the batch claimed (numbered 1 to <paramref name="rowCount"/>), pending to submitted with one more attempt
-    /// and <paramref name="expectedBy"/> as its promise, a range of row numbers per statement batch. Returns how many.
+    /// and <paramref name="expectedBy"/> as its promise, a range of row numbers per statement batch.
     /// </summary>
     /// <remarks>
     /// Set-based: nothing travels but the range. Each event id is the ULID time of <paramref name="now"/>, six random
     /// characters drawn once for the batch and the row's number in ten digits, a valid ULID unique within the batch.
     /// </remarks>
-    public static async Task<int> SubmitBatchAsync(MySqlTransaction transaction, long batchId, int rowCount, DateOnly expectedBy,
+    public static async Task SubmitBatchAsync(MySqlTransaction transaction, long batchId, int rowCount, DateOnly expectedBy,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         var eventPrefix = Ulid.NewUlid(now).ToString()[..16];
@@ -154,8 +154,6 @@ public static class TransactionLifecycle
                 PreviousStatus = TransactionStatus.Pending,
             }, cancellationToken);
         }
-
-        return rowCount;
     }
 
     /// <summary>A handback's outcomes for submitted rows of the batch; a row back to pending leaves the batch.</summary>

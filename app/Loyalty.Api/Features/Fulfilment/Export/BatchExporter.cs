@@ -279,25 +279,20 @@ public sealed partial class BatchExporter(
     {
         var range = new
         {
+            BatchId = batchId,
             ProgrammeCode = programmeCode,
             CutoffAt = cutoff,
             AfterCreatedAt = after?.CreatedAt,
             AfterId = after?.Id,
+            EndCreatedAt = (DateTime?)null,
+            EndId = (string?)null,
             Offset = limit - 1,
+            Limit = limit,
         };
         var end = await connection.QuerySingleOrDefaultAsync<ClaimKey>(new CommandDefinition(ExportSql.ChunkEnd, range, transaction,
             BulkTimeoutSeconds, cancellationToken: cancellationToken));
-        var claimed = await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim, new
-        {
-            BatchId = batchId,
-            range.ProgrammeCode,
-            range.CutoffAt,
-            range.AfterCreatedAt,
-            range.AfterId,
-            EndCreatedAt = end?.CreatedAt,
-            EndId = end?.Id,
-            Limit = limit,
-        }, transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(ExportSql.Claim,
+            range with { EndCreatedAt = end?.CreatedAt, EndId = end?.Id }, transaction, BulkTimeoutSeconds, cancellationToken: cancellationToken));
         return (claimed, end);
     }
 
