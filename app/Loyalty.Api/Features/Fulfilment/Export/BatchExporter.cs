@@ -318,10 +318,14 @@ public sealed partial class BatchExporter(
 
         await using var file = new FileStream(path, fileOptions);
         var header = new AccrualBatch(programme.Code, batch.FileSequence, new DateTimeOffset(batch.CutoffAt, TimeSpan.Zero));
-        await spec.Format.WriteAccrualsAsync(file, header, LinesAsync(batch.Id, cancellationToken), cancellationToken);
+        using var hash = SHA256.Create();
+        // Hashed on its way to the file: no second pass over it before the upload.
+        await using (var hashed = new CryptoStream(file, hash, CryptoStreamMode.Write, leaveOpen: true))
+        {
+            await spec.Format.WriteAccrualsAsync(hashed, header, LinesAsync(batch.Id, cancellationToken), cancellationToken);
+        }
 
-        file.Position = 0;
-        var sha256 = await SHA256.HashDataAsync(file, cancellationToken);
+        var sha256 = hash.Hash!;
         file.Position = 0;
         var key = $"{BucketPrefixes.Outbound}{programme.Code}/{batch.FileName}";
         try
