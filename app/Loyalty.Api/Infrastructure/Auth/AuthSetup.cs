@@ -45,6 +45,8 @@ public static class AuthSetup
             {
                 var auth = authOptions.Value;
                 jwt.MapInboundClaims = false;
+                // Nothing reads the bearer token back after validation: no copy of it on every request's properties.
+                jwt.SaveToken = false;
                 jwt.TokenHandlers.Clear();
                 jwt.TokenHandlers.Add(new CachingTokenHandler(
                     new JsonWebTokenHandler { MapInboundClaims = false }, provider.GetRequiredService<TimeProvider>()));
@@ -93,7 +95,8 @@ public static class AuthSetup
                 };
             });
 
-        services.AddTransient<IClaimsTransformation, BankClaims>();
+        // Stateless over the catalogue (a singleton): one instance, not one resolved on every request.
+        services.AddSingleton<IClaimsTransformation, BankClaims>();
         // Any endpoint not marked anonymous needs a caller with a valid token, also one a future change maps
         // without a policy of its own; each /v1 group adds its scope on top.
         var authorization = services.AddAuthorizationBuilder()
