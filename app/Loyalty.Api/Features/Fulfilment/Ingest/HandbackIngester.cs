@@ -33,7 +33,10 @@ public enum IngestOutcome
     /// <summary>The accrual file it answers is not confirmed sent yet (an export was interrupted); try again later.</summary>
     Deferred,
 
-    /// <summary>Not a handback: outside inbound/, a folder marker, or gone before it was read.</summary>
+    /// <summary>
+    /// Not a handback: outside inbound/, a folder marker, or gone before it was read; or deleted or replaced between its
+    /// two reads (a replacement is announced and read on its own).
+    /// </summary>
     Ignored,
 
     /// <summary>
