@@ -402,7 +402,6 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         [.. (await fixture.S3.ListVersionsAsync(new ListVersionsRequest { BucketName = fixture.Aws.Bucket, Prefix = key }))
             .Versions.Where(v => v.Key == key && v.IsDeleteMarker != true).Select(v => v.VersionId)];
 
-    /// <summary>Uploads for real, then loses the answer, as a process killed right after its upload would.</summary>
     /// <summary>The bucket where someone replaces the object just before the ingester's second, conditional read.</summary>
     private sealed class ReplacedBeforeSecondRead(AWSCredentials credentials, AmazonS3Config config, Func<Task<string>> replace)
         : AmazonS3Client(credentials, config)
@@ -421,6 +420,7 @@ public sealed class FulfilmentRulesTests(FulfilmentFixture fixture)
         }
     }
 
+    /// <summary>Uploads for real, then loses the answer, as a process killed right after its upload would.</summary>
     private sealed class UploadsThenFails(AWSCredentials credentials, AmazonS3Config config) : AmazonS3Client(credentials, config)
     {
         public List<string> Uploaded { get; } = [];
