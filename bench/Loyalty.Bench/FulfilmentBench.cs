@@ -77,7 +77,8 @@ public static class FulfilmentBench
             Phase("read");
             await connection.ExecuteAsync(new CommandDefinition(RawSql.Submit, new
             {
-                BatchId = batchId, Now = now, ExpectedBy = now.Date.AddDays(5), EventPrefix = EventPrefix(), PreviousStatus = TransactionStatus.Pending,
+                BatchId = batchId, Now = now, ExpectedBy = now.Date.AddDays(5),
+                EventPrefix = TransactionLifecycle.BatchEventIdPrefix(DateTimeOffset.UtcNow), PreviousStatus = TransactionStatus.Pending,
             }, transaction, BulkTimeoutSeconds));
             await connection.ExecuteAsync(new CommandDefinition(ExportSql.CloseBatch,
                 new { BatchId = batchId, Now = now, Sha256 = new byte[32] }, transaction));
@@ -143,7 +144,7 @@ public static class FulfilmentBench
         _ = spec.OutcomeCodes.TryGetCode(CanonicalOutcome.Success, out var credited);
         var sameWork = await TimedAsync(database, async (connection, transaction) =>
         {
-            var eventPrefix = EventPrefix();
+            var eventPrefix = TransactionLifecycle.BatchEventIdPrefix(DateTimeOffset.UtcNow);
             for (var after = 0; after < rows; after += SettleRangeRows)
             {
                 var range = new { BatchId = twinBatch, After = after, Until = after + SettleRangeRows };
@@ -191,9 +192,6 @@ public static class FulfilmentBench
         var run = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         await connection.ExecuteAsync(RawSql.Seed(rows), new { Run = run, ProgrammeCode = programme }, commandTimeout: BulkTimeoutSeconds);
     }
-
-    /// <summary>Event ids as the product makes them for a batch: a fresh ULID's time and random part, then the row number.</summary>
-    private static string EventPrefix() => Ulid.NewUlid().ToString()[..16];
 
     /// <summary>The columns the file needs, streamed, nothing else done with them.</summary>
     private static async Task<(TimeSpan Elapsed, long Rows, long Sum)> RawReadAsync(MySqlDataSource database)

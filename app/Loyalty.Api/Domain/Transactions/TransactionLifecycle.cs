@@ -132,14 +132,11 @@ public static class TransactionLifecycle
     /// Every row the batch claimed (numbered 1 to <paramref name="rowCount"/>), pending to submitted with one more attempt
     /// and <paramref name="expectedBy"/> as its promise, a range of row numbers per statement batch.
     /// </summary>
-    /// <remarks>
-    /// Set-based: nothing travels but the range. Each event id is the ULID time of <paramref name="now"/>, six random
-    /// characters drawn once for the batch and the row's number in ten digits, a valid ULID unique within the batch.
-    /// </remarks>
+    /// <remarks>Set-based: nothing travels but the range; each event's id is <see cref="BatchEventIdPrefix"/> and the row's number.</remarks>
     public static async Task SubmitBatchAsync(MySqlTransaction transaction, long batchId, int rowCount, DateOnly expectedBy,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var eventPrefix = Ulid.NewUlid(now).ToString()[..16];
+        var eventPrefix = BatchEventIdPrefix(now);
         for (var after = 0; after < rowCount; after += ChunkSize)
         {
             var until = Math.Min(after + ChunkSize, rowCount);
@@ -155,6 +152,12 @@ public static class TransactionLifecycle
             }, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The first 16 characters of a batch's event ids: the ULID time of <paramref name="now"/> and six random characters,
+    /// drawn once per batch. The row's number in ten digits completes a valid ULID, unique within the batch.
+    /// </summary>
+    public static string BatchEventIdPrefix(DateTimeOffset now) => Ulid.NewUlid(now).ToString()[..16];
 
     /// <summary>A handback's outcomes for submitted rows of the batch; a row back to pending leaves the batch.</summary>
     public static async Task SettleAsync(MySqlTransaction transaction, long batchId, IReadOnlyList<Settlement> settlements,
