@@ -13,12 +13,6 @@ public static class EventsSql
                e.occurred_at AS OccurredAt
         """;
 
-    private const string EventColumns = Columns + """
-
-        FROM events e
-        JOIN transactions t ON t.id = e.transaction_id
-        """;
-
     /// <summary>
     /// Claims sequenced events not yet sent to the bank queues, oldest first (the publisher runs alone).
     /// </summary>
@@ -30,7 +24,13 @@ public static class EventsSql
         FOR UPDATE
         """;
 
-    public const string ByIds = EventColumns + " WHERE e.id IN @Ids ORDER BY e.id";
+    public const string ByIds = Columns + """
+
+        FROM events e
+        JOIN transactions t ON t.id = e.transaction_id
+        WHERE e.id IN @Ids
+        ORDER BY e.id
+        """;
 
     /// <summary>Per bank, when its oldest event not yet on its queue happened.</summary>
     public const string OldestUnpublished = """
