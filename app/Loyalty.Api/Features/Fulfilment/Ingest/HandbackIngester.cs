@@ -267,7 +267,7 @@ public sealed partial class HandbackIngester(
             var parts = spec.Format.ReadHandbackLinesAsync(response.ResponseStream, file.FileName, null, cancellationToken).Chunk(PartRows);
             await foreach (var lines in parts.WithCancellation(cancellationToken))
             {
-                var items = await LockItemsAsync(transaction, batch.Id, lines, cancellationToken);
+                var items = await LockItemsAsync(connection, transaction, batch.Id, lines, cancellationToken);
                 var decisions = HandbackRules.Decide(spec, lines, batch.Id, items, scan.IsRepeated, options.Value.MaxAttempts);
                 await TransactionLifecycle.SettleAsync(transaction, batch.Id, [.. decisions
                     .Where(d => d.Verdict == RowVerdict.Apply)
@@ -293,7 +293,7 @@ public sealed partial class HandbackIngester(
 
     /// <summary>The batch rows <paramref name="lines"/> refer to, with their transactions, locked.</summary>
     private static async Task<IReadOnlyList<BatchItem>> LockItemsAsync(
-        MySqlTransaction transaction, long batchId, HandbackLine[] lines, CancellationToken cancellationToken)
+        MySqlConnection connection, MySqlTransaction transaction, long batchId, HandbackLine[] lines, CancellationToken cancellationToken)
     {
         // Only a reference that can name a batch row is looked up: a transaction id is 26 ASCII characters.
         var ids = lines.Select(l => l.TransactionId).OfType<string>()
@@ -302,13 +302,13 @@ public sealed partial class HandbackIngester(
         var items = new List<BatchItem>();
         if (ids.Length > 0)
         {
-            items.AddRange(await transaction.Connection!.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsById,
+            items.AddRange(await connection.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsById,
                 new { BatchId = batchId, Ids = JsonSerializer.Serialize(ids) }, transaction, cancellationToken: cancellationToken)));
         }
 
         if (sequences.Length > 0)
         {
-            items.AddRange(await transaction.Connection!.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsBySequence,
+            items.AddRange(await connection.QueryAsync<BatchItem>(new CommandDefinition(IngestSql.ItemsBySequence,
                 new { BatchId = batchId, Sequences = JsonSerializer.Serialize(sequences) }, transaction, cancellationToken: cancellationToken)));
         }
 
