@@ -132,6 +132,51 @@ public sealed class EventsApiTests(ApiFixture api)
             group => Assert.Equal(Enumerable.Range(1, group.Count()), group.Select(e => e.Sequence)));
     }
 
+    /// <summary>
+    /// Each poll that finds events without a position gives them theirs, under the bank's feed row lock. Pollers that
+    /// arrive together must queue for that lock, not deadlock on it (which the API would answer 503).
+    /// </summary>
+    [Fact]
+    public async Task PollersArrivingTogether_WhileEventsAwaitPositions_AreAllAnswered()
+    {
+        const int Rounds = 25;
+        const int Pollers = 8;
+        using var http = api.Client(ApiFixture.HarbClient);
+        var head = await HeadAsync(http);
+        var failures = new List<string>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var reference = AccrualBodies.NewReference("POLL");
+            using (var created = await http.PostJsonAsync("/v1/accruals", AccrualBodies.Corv(reference)))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            using var start = new SemaphoreSlim(0, Pollers);
+            var polls = Enumerable.Range(0, Pollers).Select(async _ =>
+            {
+                await start.WaitAsync();
+                using var response = await http.GetAsync($"/v1/events?after={head}&limit=500");
+                var body = await response.Content.ReadAsStringAsync();
+                return (response.StatusCode, Body: body);
+            }).ToList();
+            start.Release(Pollers);
+            foreach (var (status, body) in await Task.WhenAll(polls))
+            {
+                if (status != HttpStatusCode.OK)
+                {
+                    failures.Add($"round {round}: {(int)status} {body}");
+                }
+                else if (!body.Contains(reference, StringComparison.Ordinal))
+                {
+                    failures.Add($"round {round}: the page lacks {reference}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {Rounds * Pollers} polls went wrong:\n{string.Join("\n", failures.Take(5))}");
+    }
+
     [Theory]
     [InlineData("limit=0")]
     [InlineData("limit=501")]

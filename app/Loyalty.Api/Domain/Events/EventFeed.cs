@@ -27,8 +27,6 @@ public static class EventFeed
 
         // READ COMMITTED: the scan sees only committed events and takes no gap locks, so writers never wait.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            EventsSql.CreateFeedPosition, new { BankCode = bankCode }, transaction, cancellationToken: cancellationToken));
         var position = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             EventsSql.LockFeedPosition, new { BankCode = bankCode }, transaction, cancellationToken: cancellationToken));
         var ids = (await connection.QueryAsync<long>(new CommandDefinition(

@@ -43,13 +43,16 @@ public static class EventsSql
         SELECT EXISTS (SELECT 1 FROM events WHERE bank_code = @BankCode AND feed_position IS NULL)
         """;
 
-    /// <summary>Serialises the bank's sequencers and gives the last position handed out.</summary>
+    /// <summary>
+    /// Serialises the bank's sequencers and gives the last position handed out, making the bank's row on first use.
+    /// </summary>
+    /// <remarks>
+    /// The upsert locks the row exclusively from the start. An INSERT IGNORE of an existing row takes a shared lock,
+    /// and two sequencers holding one each deadlock as both ask for the exclusive lock.
+    /// </remarks>
     public const string LockFeedPosition = """
+        INSERT INTO event_feed_positions (bank_code, position) VALUES (@BankCode, 0) ON DUPLICATE KEY UPDATE position = position;
         SELECT position FROM event_feed_positions WHERE bank_code = @BankCode FOR UPDATE
-        """;
-
-    public const string CreateFeedPosition = """
-        INSERT IGNORE INTO event_feed_positions (bank_code, position) VALUES (@BankCode, 0)
         """;
 
     /// <summary>Committed events only (READ COMMITTED snapshot), in insertion order.</summary>
