@@ -11,8 +11,12 @@ public static class ExportSql
         FROM batches WHERE programme_code = @ProgrammeCode AND status IN ('{BatchStatus.Claiming}', '{BatchStatus.Claimed}')
         """;
 
+    /// <summary>
+    /// The programme's file counter, locked (making its row on first use). The upsert locks exclusively from the start,
+    /// as <see cref="Domain.Events.EventsSql.LockFeedPosition"/> does: INSERT IGNORE's shared lock deadlocks two callers.
+    /// </summary>
     public const string LockCounter = """
-        INSERT IGNORE INTO programme_exports (programme_code) VALUES (@ProgrammeCode);
+        INSERT INTO programme_exports (programme_code) VALUES (@ProgrammeCode) ON DUPLICATE KEY UPDATE programme_code = programme_code;
         SELECT last_sequence AS LastSequence, last_cutoff_at AS LastCutoffAt
         FROM programme_exports WHERE programme_code = @ProgrammeCode FOR UPDATE;
         """;
