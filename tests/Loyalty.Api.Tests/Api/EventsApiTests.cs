@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Dapper;
+using Loyalty.Api.Domain.Events;
 using Loyalty.Api.Infrastructure;
 using Loyalty.Api.Tests.Infrastructure;
 
@@ -177,6 +180,33 @@ public sealed class EventsApiTests(ApiFixture api)
         Assert.True(failures.Count == 0, $"{failures.Count} of {Rounds * Pollers} polls went wrong:\n{string.Join("\n", failures.Take(5))}");
     }
 
+    /// <summary>
+    /// A backlog longer than one sequencing pass (polls position up to <see cref="EventFeed.MaxPerPass"/> events each):
+    /// positions follow the order the events were written in, with no gap or repeat where one pass ends.
+    /// </summary>
+    [Fact]
+    public async Task ABacklogLongerThanOnePass_IsPositionedInWritingOrder_WithoutGapsOrRepeats()
+    {
+        using var http = api.Client(ApiFixture.NvalClient);
+        var head = long.Parse(await HeadAsync(http), CultureInfo.InvariantCulture);
+        var count = EventFeed.MaxPerPass + 37;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
+        {
+            using var created = await http.PostJsonAsync("/v1/accruals", AccrualBodies.Corv(AccrualBodies.NewReference("PASS")));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        });
+
+        var events = await AllEventsAsync(http, after: head.ToString(CultureInfo.InvariantCulture));
+
+        Assert.Equal(count, events.Count);
+        Assert.Equal(count, events.Select(e => e.GetProperty("eventId").GetString()).Distinct().Count());
+        await using var db = await api.OpenDatabaseAsync();
+        var positions = await db.QueryAsync<long>(
+            "SELECT feed_position FROM events WHERE bank_code = 'NVAL' AND (feed_position > @Head OR feed_position IS NULL) ORDER BY id",
+            new { Head = head });
+        Assert.Equal(Enumerable.Range(1, count).Select(i => head + i), positions);
+    }
+
     [Theory]
     [InlineData("limit=0")]
     [InlineData("limit=501")]
@@ -190,11 +220,11 @@ public sealed class EventsApiTests(ApiFixture api)
         await response.ProblemAsync(HttpStatusCode.BadRequest, Problems.MalformedRequestType);
     }
 
-    /// <summary>Every event of the bank's feed, from the start.</summary>
-    private static async Task<List<JsonElement>> AllEventsAsync(HttpClient http)
+    /// <summary>Every event of the bank's feed after <paramref name="after"/>, from the start unless given.</summary>
+    private static async Task<List<JsonElement>> AllEventsAsync(HttpClient http, string after = "0")
     {
         var events = new List<JsonElement>();
-        var cursor = "0";
+        var cursor = after;
         while (true)
         {
             using var response = await http.GetAsync($"/v1/events?after={cursor}&limit=500");

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Text.Json;
 using Dapper;
 using Loyalty.Core;
 using MySqlConnector;
@@ -37,9 +38,8 @@ public static class EventFeed
             return 0;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(EventsSql.AssignPosition,
-            ids.Select((id, i) => new { Id = id, Position = position + i + 1 }), transaction,
-            cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(EventsSql.AssignPositions,
+            new { Ids = JsonSerializer.Serialize(ids), Position = position }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(EventsSql.SaveFeedPosition,
             new { BankCode = bankCode, Position = position + ids.Count }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

@@ -60,7 +60,12 @@ public static class EventsSql
         SELECT id FROM events WHERE bank_code = @BankCode AND feed_position IS NULL ORDER BY id LIMIT @Limit
         """;
 
-    public const string AssignPosition = "UPDATE events SET feed_position = @Position WHERE id = @Id";
+    /// <summary>@Ids: a JSON array of event ids; each is given the position after @Position by its place in the array.</summary>
+    public const string AssignPositions = """
+        UPDATE events e
+        JOIN JSON_TABLE(@Ids, '$[*]' COLUMNS (place FOR ORDINALITY, id BIGINT PATH '$')) j ON e.id = j.id
+        SET e.feed_position = @Position + j.place
+        """;
 
     public const string SaveFeedPosition = "UPDATE event_feed_positions SET position = @Position WHERE bank_code = @BankCode";
 
